@@ -1,0 +1,94 @@
+/**
+ * The one registry of errors. Every failure a client can see has a stable code, an HTTP status
+ * and a title here, and leaves the server as RFC 9457 problem+json.
+ *
+ * @example
+ *   throw problem('DATASET_NOT_FOUND', `dataset ${id} does not exist`);
+ */
+
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  INVALID_JSON: { status: 400, title: 'Body is not valid JSON' },
+  INVALID_ENCODING: { status: 400, title: 'Body cannot be decoded' },
+  VALIDATION_FAILED: { status: 400, title: 'Request does not match the API schema' },
+  UNAUTHORIZED: { status: 401, title: 'A valid API key is required' },
+  FORBIDDEN: { status: 403, title: 'The API key may not do this' },
+  SANDBOX_FORBIDDEN: { status: 403, title: 'The API key is not allowed in this sandbox' },
+  NOT_FOUND: { status: 404, title: 'No such resource' },
+  SANDBOX_NOT_FOUND: { status: 404, title: 'No such sandbox' },
+  SCHEMA_NOT_FOUND: { status: 404, title: 'No such schema' },
+  DATASET_NOT_FOUND: { status: 404, title: 'No such dataset' },
+  BATCH_NOT_FOUND: { status: 404, title: 'No such batch' },
+  API_KEY_NOT_FOUND: { status: 404, title: 'No such API key' },
+  CONFLICT: { status: 409, title: 'Conflicts with the current state' },
+  NAME_TAKEN: { status: 409, title: 'The name is already used' },
+  SCHEMA_IN_USE: { status: 409, title: 'The schema is used by a dataset' },
+  SCHEMA_CHANGE_NOT_ADDITIVE: { status: 409, title: 'Only additive schema changes are allowed once a dataset holds data' },
+  BATCH_NOT_READY: { status: 409, title: 'The batch has not finished' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Body is too large' },
+  TOO_MANY_RECORDS: { status: 413, title: 'Too many records in one request' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  RECORDS_REJECTED: { status: 422, title: 'Records do not match the dataset schema' },
+  INVALID_SCHEMA: { status: 422, title: 'The schema definition is invalid' },
+  INVALID_MAPPING: { status: 422, title: 'The field mapping is invalid' },
+  INVALID_FILE: { status: 422, title: 'The file cannot be read' },
+  QUERY_REJECTED: { status: 422, title: 'The query is not allowed' },
+  QUERY_FAILED: { status: 422, title: 'The query failed' },
+  QUERY_TIMEOUT: { status: 408, title: 'The query ran out of time' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  UNAVAILABLE: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A precise statement of what was wrong in one part of the input. */
+export interface FieldError {
+  /** Dot path of the field, e.g. `web.webPageDetails.name`; empty for the whole value. */
+  path: string;
+  message: string;
+  /** Index of the record in the request or file, when the input held several. */
+  index?: number;
+}
+
+export class MeridianError extends Error {
+  override name = 'MeridianError';
+  readonly status: number;
+  readonly title: string;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.status = ERRORS[code].status;
+    this.title = ERRORS[code].title;
+  }
+
+  /** The RFC 9457 body. */
+  toProblem(instance?: string): ProblemDetails {
+    return {
+      type: `https://meridian.dev/problems/${this.code.toLowerCase().replaceAll('_', '-')}`,
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+      ...this.extras,
+    };
+  }
+}
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export function problem(code: ErrorCode, detail: string, extras?: MeridianError['extras']): MeridianError {
+  return new MeridianError(code, detail, extras);
+}

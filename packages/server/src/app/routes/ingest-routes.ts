@@ -1,0 +1,61 @@
+/**
+ * Streaming ingestion: `POST /api/v1/ingest/{datasetId}` with one record or an array of records,
+ * JSON, optionally gzip-encoded. Valid records are durably written before the answer; invalid
+ * ones are reported by index and field, and kept with their reasons.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Platform } from '../platform.ts';
+import { problem } from '../errors.ts';
+import { problems } from './common.ts';
+
+const Rejected = Type.Object({
+  index: Type.Integer(),
+  errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
+});
+
+const IngestResult = Type.Object({
+  accepted: Type.Integer({ description: 'records newly written' }),
+  duplicates: Type.Integer({ description: 'valid records whose _id was already in the dataset (not written again)' }),
+  rejected: Type.Array(Rejected),
+  ids: Type.Array(Type.String(), { description: '_id of each valid record, in order (generated when absent)' }),
+});
+
+export async function ingestRoutes(parent: FastifyInstance, { catalog, ingest, config }: Platform) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/ingest/:datasetId', {
+    config: { permission: 'ingest' },
+    schema: {
+      tags: ['ingest'],
+      summary: 'Stream records into a dataset',
+      description: `One JSON record or an array of up to ${config.ingestMaxRecords} records (MERIDIAN_INGEST_MAX_RECORDS); gzip or deflate Content-Encoding accepted. 200: all valid records written; 207: some rejected (see \`rejected\`), the valid ones written; 422: none valid.`,
+      params: Type.Object({ datasetId: Type.String({ minLength: 1, maxLength: 200 }) }),
+      body: Type.Unknown(),
+      response: { 200: IngestResult, 207: IngestResult, ...problems(400, 401, 403, 404, 413, 415, 422) },
+    },
+  }, async (request, reply) => {
+    const dataset = await catalog.get(request.sandbox.id, request.params.datasetId);
+    const body = request.body;
+    if (body === undefined || body === null || (typeof body !== 'object')) {
+      throw problem('BAD_REQUEST', 'the body must be a JSON object (one record) or an array of records');
+    }
+    const batch = Array.isArray(body) ? body : [body];
+    if (batch.length === 0) throw problem('BAD_REQUEST', 'the array holds no records');
+    if (batch.length > config.ingestMaxRecords) {
+      throw problem('TOO_MANY_RECORDS', `${batch.length} records in one request; the limit is ${config.ingestMaxRecords}`);
+    }
+    const outcome = await ingest.accept(request.sandbox.id, dataset, batch, { source: 'api' });
+    if (outcome.rejected.length === 0) return outcome;
+    const errors = outcome.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, index: r.index })));
+    request.log.info({ dataset: dataset.id, rejected: outcome.rejected.length }, 'records rejected');
+    if (outcome.accepted + outcome.duplicates === 0) {
+      throw problem('RECORDS_REJECTED', errors.slice(0, 5).map((e) => `record ${e.index}: ${e.path || '(record)'} ${e.message}`).join('; '), {
+        errors,
+        rejected: outcome.rejected,
+      });
+    }
+    return reply.status(207).send(outcome);
+  });
+}

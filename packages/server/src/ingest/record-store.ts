@@ -1,0 +1,56 @@
+/**
+ * Storage interface of the durable record log: every accepted record, in acceptance order, and
+ * every rejected record with its reasons. The embedded implementation is `sqlite-record-store.ts`.
+ */
+import type { FieldError } from '../app/errors.ts';
+
+export interface NewRecord {
+  sandboxId: string;
+  datasetId: string;
+  /** The record's `_id`: ingesting the same `_id` into the same dataset again is a no-op. */
+  recordId: string;
+  /** Record time in epoch milliseconds: its `timestamp`, else the ingestion time. */
+  timestamp: number;
+  batchId?: string;
+  /** The record as JSON text. */
+  body: string;
+}
+
+export interface StoredRecord extends NewRecord {
+  /** Position in the log; increases with every accepted record. */
+  seq: number;
+  ingestedAt: number;
+}
+
+export interface NewRejection {
+  sandboxId: string;
+  datasetId: string;
+  batchId?: string;
+  source: string;
+  /** Index of the record in its request, or row number in its file (1-based, header excluded). */
+  index: number;
+  errors: FieldError[];
+  /** The record or row as received (truncated to 64 KiB). */
+  body: string;
+}
+
+export interface StoredRejection extends NewRejection {
+  id: number;
+  rejectedAt: number;
+}
+
+export interface RecordStore {
+  /** Appends in one durable transaction; returns which inputs were duplicates of earlier `_id`s. */
+  append(records: readonly NewRecord[], rejections?: readonly NewRejection[]): Promise<{ inserted: number; duplicateIndexes: number[] }>;
+  /** Records after `seq` in log order, for consumers that follow the log (the lake). */
+  readAfter(seq: number, limit: number): Promise<StoredRecord[]>;
+  lastSeq(): Promise<number>;
+  countByDataset(sandboxId: string, datasetId: string): Promise<number>;
+  /** Records of one dataset, newest first, for inspection. */
+  listByDataset(sandboxId: string, datasetId: string, options: { limit: number; beforeSeq?: number; batchId?: string }): Promise<StoredRecord[]>;
+  listRejections(sandboxId: string, filter: { datasetId?: string; batchId?: string; afterId?: number; limit: number }): Promise<StoredRejection[]>;
+  /** Deletes records of a dataset whose timestamp is before `beforeMs`; returns how many. */
+  expire(sandboxId: string, datasetId: string, beforeMs: number): Promise<number>;
+  deleteDataset(sandboxId: string, datasetId: string): Promise<void>;
+  deleteSandbox(sandboxId: string): Promise<void>;
+}

@@ -1,0 +1,131 @@
+/**
+ * Ingestion: validates records against their dataset's schema, writes the valid ones to the
+ * durable record log in one transaction (idempotent on `_id`), keeps the rejected ones with their
+ * reasons, and tells downstream listeners (identity, profiles, audiences in later stages) after
+ * commit. A bad record never takes good records down with it.
+ *
+ * @example
+ *   const outcome = await ingest.accept(sandboxId, dataset, [{ _id: 'e1', timestamp: '2026-01-01T00:00:00Z' }], { source: 'api' });
+ *   outcome.accepted; // 1
+ */
+import { randomUUID } from 'node:crypto';
+import type { FieldError } from '../app/errors.ts';
+import type { Dataset } from '../catalog/model.ts';
+import type { SchemaService } from '../schema/service.ts';
+import type { JsonObject } from '../storage/json.ts';
+import type { NewRecord, NewRejection, RecordStore } from './record-store.ts';
+
+export interface RejectedRecord {
+  index: number;
+  errors: FieldError[];
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedRecord[];
+  /** The `_id` of every record that was valid (accepted or duplicate), in input order. */
+  ids: string[];
+}
+
+export interface IngestOptions {
+  /** Where the records came from: `api`, `batch`, `edge`, ... (kept with rejections, in metrics). */
+  source: string;
+  batchId?: string;
+  /** Position of the first record in its file or stream, for rejection indexes (default 0). */
+  firstIndex?: number;
+}
+
+/** Accepted records, after commit, for modules that react to new data. */
+export interface AcceptedRecords {
+  sandboxId: string;
+  dataset: Dataset;
+  records: JsonObject[];
+  source: string;
+}
+export type AcceptedListener = (batch: AcceptedRecords) => void | Promise<void>;
+
+export interface IngestCounters {
+  accepted(sandboxId: string, source: string, n: number): void;
+  rejected(sandboxId: string, source: string, n: number): void;
+  duplicate(sandboxId: string, source: string, n: number): void;
+}
+
+function recordTime(record: JsonObject, now: number): number {
+  const ts = record.timestamp;
+  if (typeof ts === 'string') {
+    const ms = Date.parse(ts);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return now;
+}
+
+export class IngestService {
+  private readonly listeners: AcceptedListener[] = [];
+
+  constructor(
+    private readonly records: RecordStore,
+    private readonly schemas: SchemaService,
+    private readonly counters?: IngestCounters,
+  ) {}
+
+  onAccepted(listener: AcceptedListener): void {
+    this.listeners.push(listener);
+  }
+
+  async accept(sandboxId: string, dataset: Dataset, input: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
+    const { validate } = await this.schemas.compile(sandboxId, dataset.schemaId);
+    const now = Date.now();
+    const first = options.firstIndex ?? 0;
+    const valid: NewRecord[] = [];
+    const validObjects: JsonObject[] = [];
+    const rejections: NewRejection[] = [];
+    const rejected: RejectedRecord[] = [];
+    for (let i = 0; i < input.length; i++) {
+      const record = input[i];
+      const errors = validate(record);
+      if (errors.length > 0) {
+        rejected.push({ index: first + i, errors });
+        rejections.push({
+          sandboxId,
+          datasetId: dataset.id,
+          ...(options.batchId ? { batchId: options.batchId } : {}),
+          source: options.source,
+          index: first + i,
+          errors,
+          body: safeStringify(record),
+        });
+        continue;
+      }
+      const obj = record as JsonObject;
+      if (typeof obj._id !== 'string') obj._id = randomUUID();
+      valid.push({
+        sandboxId,
+        datasetId: dataset.id,
+        recordId: obj._id as string,
+        timestamp: recordTime(obj, now),
+        ...(options.batchId ? { batchId: options.batchId } : {}),
+        body: JSON.stringify(obj),
+      });
+      validObjects.push(obj);
+    }
+    const { inserted, duplicateIndexes } = await this.records.append(valid, rejections);
+    this.counters?.accepted(sandboxId, options.source, inserted);
+    if (rejected.length) this.counters?.rejected(sandboxId, options.source, rejected.length);
+    if (duplicateIndexes.length) this.counters?.duplicate(sandboxId, options.source, duplicateIndexes.length);
+    if (this.listeners.length > 0 && inserted > 0) {
+      const dup = new Set(duplicateIndexes);
+      const fresh = validObjects.filter((_, i) => !dup.has(i));
+      for (const listener of this.listeners) await listener({ sandboxId, dataset, records: fresh, source: options.source });
+    }
+    return { accepted: inserted, duplicates: duplicateIndexes.length, rejected, ids: valid.map((r) => r.recordId) };
+  }
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,146 @@
+/** Embedded (SQLite, WAL) implementation of the record log. A 2xx is sent only after commit. */
+import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import type { FieldError } from '../app/errors.ts';
+import type { NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
+     record_id TEXT NOT NULL, ts INTEGER NOT NULL, ingested_at INTEGER NOT NULL, batch_id TEXT, body TEXT NOT NULL);
+   CREATE UNIQUE INDEX records_identity ON records (dataset_id, record_id);
+   CREATE INDEX records_dataset_ts ON records (dataset_id, ts);
+   CREATE TABLE rejected_records (id INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
+     batch_id TEXT, source TEXT NOT NULL, idx INTEGER NOT NULL, errors TEXT NOT NULL, body TEXT NOT NULL, rejected_at INTEGER NOT NULL);
+   CREATE INDEX rejected_by_dataset ON rejected_records (sandbox_id, dataset_id, id);
+   CREATE INDEX rejected_by_batch ON rejected_records (batch_id, id);`,
+];
+
+interface RecordRow {
+  seq: number;
+  sandbox_id: string;
+  dataset_id: string;
+  record_id: string;
+  ts: number;
+  ingested_at: number;
+  batch_id: string | null;
+  body: string;
+}
+
+function recordFromRow(r: RecordRow): StoredRecord {
+  return {
+    seq: r.seq,
+    sandboxId: r.sandbox_id,
+    datasetId: r.dataset_id,
+    recordId: r.record_id,
+    timestamp: r.ts,
+    ingestedAt: r.ingested_at,
+    ...(r.batch_id ? { batchId: r.batch_id } : {}),
+    body: r.body,
+  };
+}
+
+export class SqliteRecordStore implements RecordStore {
+  private readonly insert;
+  private readonly reject;
+  private readonly appendAll;
+
+  constructor(private readonly db: SqliteDatabase) {
+    migrate(db, 'ingest', MIGRATIONS);
+    this.insert = db.prepare(
+      `INSERT INTO records (sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dataset_id, record_id) DO NOTHING`,
+    );
+    this.reject = db.prepare(
+      'INSERT INTO rejected_records (sandbox_id, dataset_id, batch_id, source, idx, errors, body, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.appendAll = db.transaction((records: readonly NewRecord[], rejections: readonly NewRejection[]) => {
+      const now = Date.now();
+      const duplicateIndexes: number[] = [];
+      let inserted = 0;
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
+        if (this.insert.run(r.sandboxId, r.datasetId, r.recordId, r.timestamp, now, r.batchId ?? null, r.body).changes === 0) {
+          duplicateIndexes.push(i);
+        } else inserted++;
+      }
+      for (const j of rejections) {
+        this.reject.run(j.sandboxId, j.datasetId, j.batchId ?? null, j.source, j.index, JSON.stringify(j.errors), j.body.slice(0, 65536), now);
+      }
+      return { inserted, duplicateIndexes };
+    });
+  }
+
+  async append(records: readonly NewRecord[], rejections: readonly NewRejection[] = []) {
+    return this.appendAll(records, rejections);
+  }
+
+  async readAfter(seq: number, limit: number) {
+    const rows = this.db.prepare('SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as RecordRow[];
+    return rows.map(recordFromRow);
+  }
+
+  async lastSeq() {
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM records').get() as { seq: number }).seq;
+  }
+
+  async countByDataset(sandboxId: string, datasetId: string) {
+    return (this.db.prepare('SELECT count(*) AS n FROM records WHERE sandbox_id = ? AND dataset_id = ?').get(sandboxId, datasetId) as { n: number }).n;
+  }
+
+  async listByDataset(sandboxId: string, datasetId: string, o: { limit: number; beforeSeq?: number; batchId?: string }) {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM records WHERE sandbox_id = @sandboxId AND dataset_id = @datasetId
+           AND (@before IS NULL OR seq < @before) AND (@batchId IS NULL OR batch_id = @batchId)
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({ sandboxId, datasetId, before: o.beforeSeq ?? null, batchId: o.batchId ?? null, limit: o.limit }) as RecordRow[];
+    return rows.map(recordFromRow);
+  }
+
+  async listRejections(sandboxId: string, f: { datasetId?: string; batchId?: string; afterId?: number; limit: number }) {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM rejected_records WHERE sandbox_id = @sandboxId
+           AND (@datasetId IS NULL OR dataset_id = @datasetId) AND (@batchId IS NULL OR batch_id = @batchId)
+           AND id > @afterId ORDER BY id LIMIT @limit`,
+      )
+      .all({ sandboxId, datasetId: f.datasetId ?? null, batchId: f.batchId ?? null, afterId: f.afterId ?? 0, limit: f.limit }) as {
+      id: number;
+      sandbox_id: string;
+      dataset_id: string;
+      batch_id: string | null;
+      source: string;
+      idx: number;
+      errors: string;
+      body: string;
+      rejected_at: number;
+    }[];
+    return rows.map(
+      (r): StoredRejection => ({
+        id: r.id,
+        sandboxId: r.sandbox_id,
+        datasetId: r.dataset_id,
+        ...(r.batch_id ? { batchId: r.batch_id } : {}),
+        source: r.source,
+        index: r.idx,
+        errors: JSON.parse(r.errors) as FieldError[],
+        body: r.body,
+        rejectedAt: r.rejected_at,
+      }),
+    );
+  }
+
+  async expire(sandboxId: string, datasetId: string, beforeMs: number) {
+    return this.db.prepare('DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?').run(sandboxId, datasetId, beforeMs).changes;
+  }
+
+  async deleteDataset(sandboxId: string, datasetId: string) {
+    this.db.prepare('DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+  }
+
+  async deleteSandbox(sandboxId: string) {
+    this.db.prepare('DELETE FROM records WHERE sandbox_id = ?').run(sandboxId);
+    this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ?').run(sandboxId);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Record validation against a schema, compiled once per schema version with Ajv. Errors name the
+ * field by dot path and say what is wrong in words a data engineer can act on.
+ *
+ * @example
+ *   const validate = compileValidator(schema);
+ *   validate({ timestamp: 'yesterday' }); // [{ path: 'timestamp', message: 'must be a date-time (RFC 3339)' }]
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FieldError } from '../app/errors.ts';
+import { pointerToPath } from '../app/http-errors.ts';
+import { toJsonSchema, type ComposableSchema } from './compose.ts';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+  formats: string[],
+) => Ajv;
+
+const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
+addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
+
+export type RecordValidator = (record: unknown) => FieldError[];
+
+function describe(error: ErrorObject): FieldError {
+  let path = pointerToPath(error.instancePath);
+  const p = error.params as Record<string, unknown>;
+  const child = (name: unknown) => (path ? `${path}.${String(name)}` : String(name));
+  switch (error.keyword) {
+    case 'required':
+      return { path: child(p.missingProperty), message: 'is required' };
+    case 'additionalProperties':
+      return { path: child(p.additionalProperty), message: 'is not a field of the schema' };
+    case 'type':
+      return { path, message: `must be ${p.type === 'integer' ? 'an integer' : `a ${String(p.type)}`}` };
+    case 'format':
+      return { path, message: `must be a ${String(p.format)}${p.format === 'date-time' ? ' (RFC 3339, e.g. 2026-01-31T09:30:00Z)' : p.format === 'date' ? ' (YYYY-MM-DD)' : ''}` };
+    case 'enum':
+      return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    default:
+      return { path, message: error.message ?? 'is invalid' };
+  }
+}
+
+export function compileValidator(schema: ComposableSchema): RecordValidator {
+  const fn: ValidateFunction = ajv.compile(toJsonSchema(schema));
+  return (record) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      return [{ path: '', message: 'a record must be a JSON object' }];
+    }
+    if (fn(record)) return [];
+    return (fn.errors ?? []).map(describe);
+  };
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under packages/ with node's test runner (TypeScript through tsx).
+// Node 20's runner does not expand globs, so the file list is built here.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+const files = findTests('packages').filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
