@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer } from '../testing/harness.ts';
+
+test('a stream of records with one invalid record: the valid ones are written, the bad one is named', async () => {
+  const server = await startTestServer();
+  try {
+    const ds = await server.api('POST', '/api/v1/datasets', { name: 'web_events', schemaId: 'experience-event' });
+    assert.equal(ds.status, 201, JSON.stringify(ds.body));
+    const res = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, [
+      { _id: 'e1', timestamp: '2026-11-01T10:00:00Z', eventType: 'web.webpagedetails.pageViews', web: { webPageDetails: { name: 'home' } } },
+      { _id: 'e2', timestamp: 'yesterday', web: { webPageDetails: { name: 'shoes' } } },
+      { _id: 'e3', timestamp: '2026-11-01T10:01:00Z', commerce: { order: { priceTotal: 12.5 } } },
+    ]);
+    assert.equal(res.status, 207);
+    assert.equal(res.body.accepted, 2);
+    assert.deepEqual(res.body.rejected, [{ index: 1, errors: [{ path: 'timestamp', message: 'must be a date-time (RFC 3339, e.g. 2026-01-31T09:30:00Z)' }] }]);
+    const again = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, { _id: 'e1', timestamp: '2026-11-01T10:00:00Z' });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.duplicates, 1, 'the same _id is not written twice');
+    const rejections = await server.api('GET', `/api/v1/datasets/${ds.body.id}/rejections`);
+    assert.equal(rejections.body.items.length, 1);
+    assert.equal(rejections.body.items[0].errors[0].path, 'timestamp');
+    const info = await server.api('GET', `/api/v1/datasets/${ds.body.id}`);
+    assert.equal(info.body.recordCount, 2);
+  } finally {
+    await server.stop();
+  }
+});
