@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every *.test.ts under packages/ with node's test runner (TypeScript through tsx).
 // Node 20's runner does not expand globs, so the file list is built here.
+// `npm test -- lake batch` runs only the files whose path contains one of the words.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,10 @@ function findTests(dir, out = []) {
 
 const filter = process.argv.slice(2);
 const files = findTests('packages').filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filter.join(', ')}`);
+  process.exit(1);
+}
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
