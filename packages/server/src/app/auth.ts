@@ -42,7 +42,14 @@ export function registerAuth(app: FastifyInstance, tenancy: TenancyService): voi
       throw problem('FORBIDDEN', `role "${principal.role}" does not grant "${permission}" on ${request.routeOptions.url}`);
     }
     request.principal = principal;
-    if (config.sandboxScoped === false) return;
+    if (config.sandboxScoped === false) {
+      // Sandboxes and keys reach past any one sandbox: a key limited to some sandboxes must not
+      // delete another sandbox or mint a key for all of them.
+      if (permission === 'manage' && principal.sandboxes) {
+        throw problem('FORBIDDEN', `a key limited to sandboxes ${principal.sandboxes.join(', ')} may not manage the organization (${request.routeOptions.url})`);
+      }
+      return;
+    }
     const name = (request.headers[SANDBOX_HEADER] as string | undefined) ?? 'prod';
     if (!principalMaySee(principal, name)) throw problem('SANDBOX_FORBIDDEN', `the API key may not use sandbox "${name}"`);
     request.sandbox = await tenancy.getSandbox(name);

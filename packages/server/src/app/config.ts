@@ -29,6 +29,8 @@ export const Config = Type.Object({
   queryMaxRows: Type.Integer({ minimum: 1 }),
   /** How often dataset retention is enforced, in milliseconds. */
   retentionIntervalMs: Type.Integer({ minimum: 1000 }),
+  /** Most people the edge projection holds in memory. */
+  edgeProjectionMaxProfiles: Type.Integer({ minimum: 1 }),
 });
 export type Config = Static<typeof Config>;
 
@@ -61,6 +63,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     queryTimeoutMs: integer(env, 'MERIDIAN_QUERY_TIMEOUT_MS', 30_000),
     queryMaxRows: integer(env, 'MERIDIAN_QUERY_MAX_ROWS', 10_000),
     retentionIntervalMs: integer(env, 'MERIDIAN_RETENTION_INTERVAL_MS', 3_600_000),
+    edgeProjectionMaxProfiles: integer(env, 'MERIDIAN_EDGE_PROJECTION_MAX_PROFILES', 1_000_000),
   };
   if (candidate.adminKey === undefined) delete (candidate as Partial<typeof candidate>).adminKey;
   const problems = [...Value.Errors(Config, candidate)];

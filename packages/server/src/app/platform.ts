@@ -19,6 +19,19 @@ import { CatalogService } from '../catalog/service.ts';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { IngestService } from '../ingest/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
+import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
+import { IdentityService } from '../identity/service.ts';
+import { SqliteProfileStore } from '../profile/sqlite-store.ts';
+import { ProfileService } from '../profile/service.ts';
+import { ProfileProjector } from '../profile/projector.ts';
+import { EdgeProjection } from '../profile/edge-projection.ts';
+import { PrivacyService } from '../profile/privacy.ts';
+import { identityWarningCheck } from '../identity/ingest-check.ts';
+import { SqliteBatchStore } from '../ingest/batch/sqlite-batch-store.ts';
+import { BatchService } from '../ingest/batch/service.ts';
+import { Lake } from '../lake/lake.ts';
+import { RetentionSweeper } from '../catalog/retention.ts';
+import { QueryService } from '../lake/query-service.ts';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -29,6 +42,18 @@ export interface Platform {
   catalog: CatalogService;
   records: RecordStore;
   ingest: IngestService;
+  identity: IdentityService;
+  profiles: ProfileService;
+  edgeProjection: EdgeProjection;
+  privacy: PrivacyService;
+  /** Batch file ingestion (CSV, JSON lines, Parquet), processed in worker threads. */
+  batches: BatchService;
+  /** The columnar lake: typed Parquet per sandbox, dataset and day, following the record log. */
+  lake: Lake;
+  /** Read-only SQL over a sandbox's datasets. */
+  query: QueryService;
+  /** Resolves once every accepted record has reached the identity graph and profile store. */
+  settleProfiles(): Promise<void>;
   /** Stops background work and closes storage. */
   close(): Promise<void>;
 }
@@ -47,6 +72,56 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     duplicate: (sandbox, source, n) => metrics.recordsDuplicate.inc({ sandbox, source }, n),
   });
 
+  const identity = new IdentityService(new SqliteIdentityStore(db));
+  const profileStore = new SqliteProfileStore(db);
+  const profiles = new ProfileService(profileStore, identity, records);
+  const edgeProjection = new EdgeProjection(profiles, { maxProfiles: config.edgeProjectionMaxProfiles, attributes: [] });
+  const projector = new ProfileProjector({
+    records,
+    catalog,
+    schemas,
+    identity,
+    profiles: profileStore,
+    onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
+    onError: (err, record) => process.emitWarning(`profile projection skipped record ${record.seq}: ${(err as Error).message}`),
+  });
+  const settleProfiles = () => projector.catchUp();
+  ingest.onAccepted(settleProfiles);
+  ingest.addWarningCheck(identityWarningCheck(identity, schemas));
+  const privacy = new PrivacyService({
+    db,
+    dataDir: config.dataDir,
+    identity,
+    profiles,
+    profileStore,
+    records,
+    audit: (entry) => tenancy.audit(entry),
+    settle: settleProfiles,
+  });
+  privacy.addEraser(async (sandboxId, person) => edgeProjection.forget(sandboxId, person.identities));
+  const batches = new BatchService(new SqliteBatchStore(db), catalog, schemas, records, {
+    dataDir: config.dataDir,
+    databasePath: join(config.dataDir, 'meridian.db'),
+    durability: config.durability,
+    maxBytes: config.batchMaxBytes,
+    metrics,
+    // Batch workers write the record log directly; profiles follow the log, so a nudge per chunk is
+    // enough, and a batch never waits for projection (the lag sits in the log, not in memory).
+    onChunkWritten: () => void settleProfiles().catch((err: Error) => process.emitWarning(`profile projection after a batch chunk failed: ${err.message}`)),
+  });
+
+  const lake = await Lake.open({
+    dataDir: config.dataDir,
+    db,
+    records,
+    catalog,
+    schemas,
+    flushIntervalMs: config.lakeFlushIntervalMs,
+    metrics: { pendingRecords: (n) => metrics.lakePendingRecords.set(n), flushSeconds: (s) => metrics.lakeFlushDuration.observe(s) },
+    onError: (err) => process.emitWarning(`lake flush failed (retried on the next tick): ${(err as Error).message}`),
+  });
+  const query = new QueryService(lake, { observe: (seconds) => metrics.queryDuration.observe(seconds) });
+
   schemas.setUsageSource({
     usage: async (sandboxId, schemaId) => {
       const datasets = (await catalog.list(sandboxId)).filter((d) => d.schemaId === schemaId);
@@ -55,14 +130,34 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
       return { datasets: datasets.length, holdsData };
     },
   });
+  // Batches first: a worker still writing the dataset is stopped before its records are deleted.
+  catalog.onDatasetDeleted((sandboxId, dataset) => batches.deleteDataset(sandboxId, dataset.id));
   catalog.onDatasetDeleted((sandboxId, dataset) => records.deleteDataset(sandboxId, dataset.id));
+  catalog.onDatasetDeleted((sandboxId, dataset) => lake.deleteDataset(sandboxId, dataset.id));
+  tenancy.onSandboxDeleted((sandbox) => lake.deleteSandbox(sandbox.id));
+  privacy.addEraser(async (sandboxId, person) => {
+    await lake.deleteRecords(sandboxId, person.recordSeqs);
+  });
   tenancy.onSandboxCreated((sandbox) => schemas.seedSandbox(sandbox.id));
+  tenancy.onSandboxCreated((sandbox) => profiles.seedSandbox(sandbox.id));
+  catalog.onDatasetDeleted((sandboxId, dataset) => profileStore.deleteDataset(sandboxId, dataset.id));
   tenancy.onSandboxDeleted(async (sandbox) => {
     await catalog.deleteSandbox(sandbox.id);
     await records.deleteSandbox(sandbox.id);
     await schemas.deleteSandbox(sandbox.id);
+    await identity.deleteSandbox(sandbox.id);
+    await profiles.deleteSandbox(sandbox.id);
+    privacy.deleteSandbox(sandbox.id);
+    edgeProjection.forgetSandbox(sandbox.id);
   });
 
+  lake.start();
+  const retention = new RetentionSweeper(
+    catalog,
+    [(s, d, before) => records.expire(s, d, before), (s, d, before) => lake.expire(s, d, before), (s, d, before) => profileStore.expire(s, d, before)],
+    (err) => process.emitWarning(`retention sweep failed (retried on the next interval): ${(err as Error).message}`),
+  );
+  retention.start(config.retentionIntervalMs);
   const platform: Platform = {
     config,
     metrics,
@@ -72,7 +167,20 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     catalog,
     records,
     ingest,
+    identity,
+    profiles,
+    edgeProjection,
+    privacy,
+    settleProfiles,
+    batches,
+    lake,
+    query,
     async close() {
+      await retention.stop();
+      await batches.close();
+      await projector.catchUp().catch(() => undefined);
+      query.close();
+      await lake.close();
       db.close();
     },
   };
@@ -82,6 +190,11 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
 /** First start: organization, sandbox `prod` with the standard schemas, an admin key. */
 export async function bootstrapPlatform(platform: Platform) {
   const result = await platform.tenancy.bootstrap(platform.config.adminKey ? { adminKey: platform.config.adminKey } : {});
-  for (const sandbox of await platform.tenancy.listSandboxes()) await platform.schemas.seedSandbox(sandbox.id);
+  for (const sandbox of await platform.tenancy.listSandboxes()) {
+    await platform.schemas.seedSandbox(sandbox.id);
+    await platform.profiles.seedSandbox(sandbox.id);
+  }
+  // Records acknowledged before a crash but not yet projected into profiles are applied now.
+  await platform.settleProfiles();
   return result;
 }

@@ -20,7 +20,12 @@ import { tenancyRoutes } from './routes/tenancy-routes.ts';
 import { schemaRoutes } from './routes/schema-routes.ts';
 import { datasetRoutes } from './routes/dataset-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
+import { batchRoutes } from './routes/batch-routes.ts';
 import { systemRoutes } from './routes/system-routes.ts';
+import { identityRoutes } from './routes/identity-routes.ts';
+import { profileRoutes } from './routes/profile-routes.ts';
+import { privacyRoutes } from './routes/privacy-routes.ts';
+import { queryRoutes } from './routes/query-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -48,9 +53,17 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = request.headers['content-encoding'];
     if (!encoding || encoding === 'identity') return payload;
-    if (encoding === 'gzip' || encoding === 'x-gzip') return payload.pipe(createGunzip());
-    if (encoding === 'deflate') return payload.pipe(createInflate());
-    throw problem('UNSUPPORTED_MEDIA_TYPE', `content-encoding "${encoding}" is not supported (use gzip or deflate)`);
+    const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
+    if (!decoder) throw problem('UNSUPPORTED_MEDIA_TYPE', `content-encoding "${encoding}" is not supported (use gzip or deflate)`);
+    // Fastify compares Content-Length with the bytes it reads; this tells it the encoded count.
+    const decoded = Object.assign(decoder, { receivedEncodedLength: 0 });
+    payload.on('data', (chunk: Buffer) => {
+      decoded.receivedEncodedLength += chunk.length;
+    });
+    // Fastify listens for decoding errors only while it reads the body; one raised after it has
+    // answered (415, 413) or when it never reads must not become an uncaught exception.
+    decoded.on('error', () => {});
+    return payload.pipe(decoded);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -83,6 +96,11 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await schemaRoutes(api, platform);
       await datasetRoutes(api, platform);
       await ingestRoutes(api, platform);
+      await batchRoutes(api, platform);
+      await identityRoutes(api, platform);
+      await profileRoutes(api, platform);
+      await privacyRoutes(api, platform);
+      await queryRoutes(api, platform);
       for (const plugin of options.apiPlugins ?? []) await plugin(api, platform);
     },
     { prefix: '/api/v1' },

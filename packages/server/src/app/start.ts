@@ -34,6 +34,8 @@ export async function startServer(config: Readonly<Config>, options: { printKey?
     );
   }
   app.log.info({ url, dataDir: config.dataDir }, 'Meridian is serving');
+  const batches = await platform.batches.resumeInterrupted();
+  if (batches.resumed + batches.failed > 0) app.log.info(batches, 'unfinished batches resumed or failed');
   return {
     url,
     app,

@@ -42,3 +42,36 @@ test('records older than a dataset retention expire; younger ones and datasets w
   assert.deepEqual(seen, [`${kept.id}<2026-11-15T12:00:00.000Z`], 'every holder of records is told the same cutoff');
   db.close();
 });
+
+test('the running server enforces retention in the record log, the lake and the timeline', async () => {
+  const { startTestServer } = await import('../testing/harness.ts');
+  const server = await startTestServer({ MERIDIAN_RETENTION_INTERVAL_MS: '1000', MERIDIAN_LAKE_FLUSH_MS: '50' });
+  try {
+    const ds = await server.api('POST', '/api/v1/datasets', { name: 'clicks', schemaId: 'experience-event', profileEnabled: true, retentionDays: 30 });
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    const ecid = '1'.repeat(38);
+    await server.api('POST', `/api/v1/ingest/${ds.body.id}`, [
+      { _id: 'old', timestamp: old, identityMap: { ECID: [{ id: ecid }] } },
+      { _id: 'recent', timestamp: recent, identityMap: { ECID: [{ id: ecid }] } },
+    ]);
+    // The sweep runs every second; wait (bounded) until each holder shows its effect.
+    const eventually = async <T>(read: () => Promise<T>, expected: T) => {
+      const deadline = Date.now() + 10_000;
+      let value = await read();
+      while (JSON.stringify(value) !== JSON.stringify(expected) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        value = await read();
+      }
+      assert.deepEqual(value, expected);
+    };
+    await eventually(async () => (await server.api('GET', `/api/v1/datasets/${ds.body.id}`)).body.recordCount, 1);
+    await eventually(async () => (await server.api('POST', '/api/v1/query', { sql: 'SELECT _id FROM clicks ORDER BY _id' })).body.rows, [{ _id: 'recent' }]);
+    await eventually(
+      async () => (await server.api('GET', `/api/v1/profiles/events?identity=ECID:${ecid}`)).body.items.map((e: { _id: string }) => e._id),
+      ['recent'],
+    );
+  } finally {
+    await server.stop();
+  }
+});

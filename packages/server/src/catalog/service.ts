@@ -61,11 +61,6 @@ export class CatalogService {
       createdAt: now,
       updatedAt: now,
     };
-    if (dataset.profileEnabled && schema.identities.length === 0) {
-      throw problem('INVALID_SCHEMA', `schema ${schema.name} marks no identity field, so its records cannot join profiles`, {
-        errors: [{ path: 'profileEnabled', message: 'needs a schema with at least one identity descriptor' }],
-      });
-    }
     await this.store.put(sandboxId, dataset);
     return dataset;
   }

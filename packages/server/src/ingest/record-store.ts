@@ -45,6 +45,10 @@ export interface RecordStore {
   /** Records after `seq` in log order, for consumers that follow the log (the lake). */
   readAfter(seq: number, limit: number): Promise<StoredRecord[]>;
   lastSeq(): Promise<number>;
+  /** The records at these log positions (missing ones are skipped). */
+  readSeqs(seqs: readonly number[]): Promise<StoredRecord[]>;
+  /** Removes records by log position (privacy delete); returns how many. */
+  deleteSeqs(seqs: readonly number[]): Promise<number>;
   countByDataset(sandboxId: string, datasetId: string): Promise<number>;
   /** Records of one dataset, newest first, for inspection. */
   listByDataset(sandboxId: string, datasetId: string, options: { limit: number; beforeSeq?: number; batchId?: string }): Promise<StoredRecord[]>;

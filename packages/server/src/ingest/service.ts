@@ -24,6 +24,8 @@ export interface IngestOutcome {
   accepted: number;
   duplicates: number;
   rejected: RejectedRecord[];
+  /** Problems in accepted records that did not stop them (e.g. an identity value that breaks its namespace's rules). */
+  warnings: (FieldError & { index: number })[];
   /** The `_id` of every record that was valid (accepted or duplicate), in input order. */
   ids: string[];
 }
@@ -45,6 +47,12 @@ export interface AcceptedRecords {
 }
 export type AcceptedListener = (batch: AcceptedRecords) => void | Promise<void>;
 
+/**
+ * Prepares a check of valid records that reports problems without rejecting the record (the
+ * identity domain uses it to name identity values it cannot link). Called once per request.
+ */
+export type RecordWarningCheck = (sandboxId: string, dataset: Dataset) => Promise<(record: JsonObject) => FieldError[]>;
+
 export interface IngestCounters {
   accepted(sandboxId: string, source: string, n: number): void;
   rejected(sandboxId: string, source: string, n: number): void;
@@ -62,6 +70,7 @@ function recordTime(record: JsonObject, now: number): number {
 
 export class IngestService {
   private readonly listeners: AcceptedListener[] = [];
+  private readonly warningChecks: RecordWarningCheck[] = [];
 
   constructor(
     private readonly records: RecordStore,
@@ -73,10 +82,16 @@ export class IngestService {
     this.listeners.push(listener);
   }
 
+  addWarningCheck(check: RecordWarningCheck): void {
+    this.warningChecks.push(check);
+  }
+
   async accept(sandboxId: string, dataset: Dataset, input: readonly unknown[], options: IngestOptions): Promise<IngestOutcome> {
     const { validate } = await this.schemas.compile(sandboxId, dataset.schemaId);
     const now = Date.now();
     const first = options.firstIndex ?? 0;
+    const checks = await Promise.all(this.warningChecks.map((prepare) => prepare(sandboxId, dataset)));
+    const warnings: IngestOutcome['warnings'] = [];
     const valid: NewRecord[] = [];
     const validObjects: JsonObject[] = [];
     const rejections: NewRejection[] = [];
@@ -98,6 +113,7 @@ export class IngestService {
         continue;
       }
       const obj = record as JsonObject;
+      for (const check of checks) for (const w of check(obj)) warnings.push({ ...w, index: first + i });
       if (typeof obj._id !== 'string') obj._id = randomUUID();
       valid.push({
         sandboxId,
@@ -118,7 +134,7 @@ export class IngestService {
       const fresh = validObjects.filter((_, i) => !dup.has(i));
       for (const listener of this.listeners) await listener({ sandboxId, dataset, records: fresh, source: options.source });
     }
-    return { accepted: inserted, duplicates: duplicateIndexes.length, rejected, ids: valid.map((r) => r.recordId) };
+    return { accepted: inserted, duplicates: duplicateIndexes.length, rejected, warnings, ids: valid.map((r) => r.recordId) };
   }
 }
 

@@ -82,6 +82,21 @@ export class SqliteRecordStore implements RecordStore {
     return (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM records').get() as { seq: number }).seq;
   }
 
+  async readSeqs(seqs: readonly number[]) {
+    const stmt = this.db.prepare('SELECT * FROM records WHERE seq = ?');
+    const out: StoredRecord[] = [];
+    for (const seq of seqs) {
+      const row = stmt.get(seq) as RecordRow | undefined;
+      if (row) out.push(recordFromRow(row));
+    }
+    return out;
+  }
+
+  async deleteSeqs(seqs: readonly number[]) {
+    const stmt = this.db.prepare('DELETE FROM records WHERE seq = ?');
+    return this.db.transaction(() => seqs.reduce((n, seq) => n + stmt.run(seq).changes, 0))();
+  }
+
   async countByDataset(sandboxId: string, datasetId: string) {
     return (this.db.prepare('SELECT count(*) AS n FROM records WHERE sandbox_id = ? AND dataset_id = ?').get(sandboxId, datasetId) as { n: number }).n;
   }

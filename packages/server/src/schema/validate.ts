@@ -33,7 +33,7 @@ function describe(error: ErrorObject): FieldError {
     case 'additionalProperties':
       return { path: child(p.additionalProperty), message: 'is not a field of the schema' };
     case 'type':
-      return { path, message: `must be ${p.type === 'integer' ? 'an integer' : `a ${String(p.type)}`}` };
+      return { path, message: `must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}` };
     case 'format':
       return { path, message: `must be a ${String(p.format)}${p.format === 'date-time' ? ' (RFC 3339, e.g. 2026-01-31T09:30:00Z)' : p.format === 'date' ? ' (YYYY-MM-DD)' : ''}` };
     case 'enum':

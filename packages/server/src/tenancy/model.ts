@@ -38,7 +38,7 @@ export const AuditEntry = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   actor: Type.String({ description: 'API key id, or "system"' }),
-  sandbox: Type.Optional(Type.String()),
+  sandbox: Type.Optional(Type.String({ description: 'absent for organization-level changes (API keys, sandboxes)' })),
   action: Type.String({ description: 'e.g. dataset.create' }),
   resourceType: Type.String(),
   resourceId: Type.String(),

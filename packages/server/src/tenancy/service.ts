@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { problem } from '../app/errors.ts';
 import { newId } from '../storage/ids.ts';
 import type { ApiKey, Principal, Role, Sandbox } from './model.ts';
-import type { NewAuditEntry, TenancyStore } from './store.ts';
+import type { AuditQuery, NewAuditEntry, TenancyStore } from './store.ts';
 
 export const KEY_PREFIX = 'mrd_';
 
@@ -149,7 +149,8 @@ export class TenancyService {
     };
     await this.store.createSandbox(sandbox);
     for (const seed of this.creators) await seed(sandbox);
-    await this.audit({ actor, sandbox: sandbox.name, action: 'sandbox.create', resourceType: 'sandbox', resourceId: sandbox.id });
+    // Organization-level, like key changes: the entry must outlive the sandbox it names.
+    await this.audit({ actor, action: 'sandbox.create', resourceType: 'sandbox', resourceId: sandbox.id, details: { name: sandbox.name } });
     return sandbox;
   }
 
@@ -160,14 +161,14 @@ export class TenancyService {
     for (const purge of this.purgers) await purge(sandbox);
     await this.store.deleteSandbox(sandbox.id);
     this.sandboxCache.delete(name);
-    await this.audit({ actor, sandbox: name, action: 'sandbox.delete', resourceType: 'sandbox', resourceId: sandbox.id });
+    await this.audit({ actor, action: 'sandbox.delete', resourceType: 'sandbox', resourceId: sandbox.id, details: { name } });
   }
 
   audit(entry: NewAuditEntry): Promise<void> {
     return this.store.appendAudit(entry);
   }
 
-  listAudit(query: { sandbox?: string; before?: number; limit: number }) {
+  listAudit(query: AuditQuery) {
     return this.store.listAudit(query);
   }
 }

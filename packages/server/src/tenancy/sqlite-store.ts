@@ -119,10 +119,11 @@ export class SqliteTenancyStore implements TenancyStore {
   async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
     const rows = this.db
       .prepare(
-        `SELECT * FROM audit_log WHERE (@sandbox IS NULL OR sandbox = @sandbox) AND (@before IS NULL OR id < @before)
+        `SELECT * FROM audit_log WHERE (@sandbox IS NULL OR sandbox = @sandbox OR (@org = 1 AND sandbox IS NULL))
+           AND (@since IS NULL OR sandbox IS NULL OR at >= @since) AND (@before IS NULL OR id < @before)
          ORDER BY id DESC LIMIT @limit`,
       )
-      .all({ sandbox: q.sandbox ?? null, before: q.before ?? null, limit: q.limit }) as AuditRow[];
+      .all({ sandbox: q.sandbox ?? null, org: q.includeOrganization ? 1 : 0, since: q.since ?? null, before: q.before ?? null, limit: q.limit }) as AuditRow[];
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

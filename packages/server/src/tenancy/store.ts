@@ -16,6 +16,10 @@ export interface NewAuditEntry {
 
 export interface AuditQuery {
   sandbox?: string;
+  /** With `sandbox`: also the organization-level entries (API keys, sandboxes), which have no sandbox. */
+  includeOrganization?: boolean;
+  /** Sandbox entries at or after this time (ISO 8601): those of a deleted sandbox of the same name are not shown. */
+  since?: string;
   /** Entries with an id below this, for paging backwards in time. */
   before?: number;
   limit: number;

@@ -19,6 +19,9 @@ const IngestResult = Type.Object({
   accepted: Type.Integer({ description: 'records newly written' }),
   duplicates: Type.Integer({ description: 'valid records whose _id was already in the dataset (not written again)' }),
   rejected: Type.Array(Rejected),
+  warnings: Type.Array(Type.Object({ index: Type.Integer(), path: Type.String(), message: Type.String() }), {
+    description: 'problems in accepted records that did not stop them, e.g. an identity value its namespace refuses (the record and its other identities still count)',
+  }),
   ids: Type.Array(Type.String(), { description: '_id of each valid record, in order (generated when absent)' }),
 });
 
@@ -36,6 +39,10 @@ export async function ingestRoutes(parent: FastifyInstance, { catalog, ingest, c
       response: { 200: IngestResult, 207: IngestResult, ...problems(400, 401, 403, 404, 413, 415, 422) },
     },
   }, async (request, reply) => {
+    // Fastify also parses text/plain (other routes need it); records must come as JSON.
+    if (typeof request.body === 'string' && !/^application\/([\w.-]+\+)?json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw problem('UNSUPPORTED_MEDIA_TYPE', `records must be sent as application/json, not ${request.headers['content-type']}`);
+    }
     const dataset = await catalog.get(request.sandbox.id, request.params.datasetId);
     const body = request.body;
     if (body === undefined || body === null || (typeof body !== 'object')) {

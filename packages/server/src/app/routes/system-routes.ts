@@ -1,4 +1,4 @@
-/** Public operational endpoints: liveness/readiness and Prometheus metrics. */
+/** Public operational endpoints: liveness/readiness, Prometheus metrics and the OpenAPI description. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Platform } from '../platform.ts';
@@ -19,6 +19,8 @@ export async function systemRoutes(app: FastifyInstance, platform: Platform) {
       return { status: 'ok' as const, storage: 'embedded', uptimeSeconds: Math.round(process.uptime()) };
     },
   );
+  // The OpenAPI 3.1 description the design promises at this address (the docs UI reads /docs/json).
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) => {
     reply.type(platform.metrics.registry.contentType);
     return platform.metrics.registry.metrics();

@@ -67,13 +67,19 @@ export async function tenancyRoutes(parent: FastifyInstance, { tenancy }: Platfo
     config: { permission: 'manage' },
     schema: {
       tags: ['tenancy'],
-      summary: 'Audit log of admin changes in the sandbox, newest first',
+      summary: 'Audit log of admin changes in the sandbox, newest first (with organization-level changes to keys and sandboxes for keys not limited to sandboxes)',
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), cursor: Type.Optional(Type.Integer({ minimum: 1 })) }),
       response: { 200: Type.Object({ items: Type.Array(AuditEntry), next: Type.Optional(Type.Integer()) }), ...problems(401, 403) },
     },
   }, async (request) => {
     const limit = request.query.limit ?? 100;
-    const items = await tenancy.listAudit({ sandbox: request.sandbox.name, limit, ...(request.query.cursor ? { before: request.query.cursor } : {}) });
+    const items = await tenancy.listAudit({
+      sandbox: request.sandbox.name,
+      includeOrganization: !request.principal.sandboxes,
+      since: request.sandbox.createdAt,
+      limit,
+      ...(request.query.cursor ? { before: request.query.cursor } : {}),
+    });
     return { items, ...(items.length === limit ? { next: items[items.length - 1].id } : {}) };
   });
 }

@@ -1,0 +1,188 @@
+/**
+ * Batch-file ingest benchmark: a generated CSV of customer profiles (up to 500,000 rows, and a
+ * file a quarter that size) is streamed to the real Meridian server's batch API
+ * (`POST /api/v1/datasets/{id}/batches?format=csv`) and polled until done: rows/s, and the
+ * server's peak RSS for both sizes (memory must not grow with the file). Baseline in the same
+ * run: csv-parse alone reading the same file. A short calibration run sizes the files so the
+ * whole benchmark stays within its time budget however fast the server is
+ * (BENCH_CSV_ROWS=<n> fixes the size instead).
+ */
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import { ApiClient } from '../packages/server/src/cli/api-client.ts';
+import { uploadBatchFile, waitForBatch, type Batch } from '../packages/server/src/cli/batch-upload.ts';
+import type { Dataset } from '../packages/server/src/catalog/model.ts';
+import { writeProfileCsv } from './fixtures/profile-csv.ts';
+import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { machineCores, readMachineBusy } from './lib/machine-load.ts';
+import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
+import { formatInteger, formatMiB, formatRatio } from './lib/stats.ts';
+
+const NAME = 'ingest-csv';
+const ADMIN_KEY = 'mrd_bench_admin_key_0123456789abcdef';
+const MAX_FULL_ROWS = 500_000;
+const MIN_FULL_ROWS = 40_000;
+const CALIBRATION_ROWS = 20_000;
+/** How long the full file should take, at the rate the calibration run measured. */
+const FULL_FILE_SECONDS = 30;
+const TARGET_ROWS_PER_SECOND = 100_000;
+/** Peak RSS of the full file may exceed the quarter file's by this much and still count as flat. */
+const FLAT_MEMORY_TOLERANCE = 1.25;
+const BATCH_ROUTE = '/api/v1/datasets/{id}/batches';
+/** A batch still running after this long fails the benchmark rather than hanging it. */
+const BATCH_TIMEOUT_MS = 5 * 60_000;
+
+interface FileRun {
+  rows: number;
+  bytes: number;
+  seconds: number;
+  rowsPerSecond: number;
+  batch: Batch;
+  idleRssBytes: number;
+  peakRssBytes: number;
+  serverCores: number;
+  otherCores: number;
+}
+
+async function startMeridian(dataDir: string): Promise<ServerProcess> {
+  return startServerProcess('meridian-server.ts', {
+    MERIDIAN_DATA_DIR: dataDir,
+    MERIDIAN_PORT: '0',
+    MERIDIAN_HOST: '127.0.0.1',
+    MERIDIAN_LOG_LEVEL: 'silent',
+    MERIDIAN_ADMIN_KEY: ADMIN_KEY,
+  });
+}
+
+/** Whether the server documents the batch upload route (it is being built alongside this bench). */
+async function hasBatchApi(server: ServerProcess): Promise<boolean> {
+  const response = await fetch(`${server.url}/openapi.json`);
+  const spec = (await response.json()) as { paths?: Record<string, Record<string, unknown>> };
+  return spec.paths?.[BATCH_ROUTE]?.post !== undefined;
+}
+
+/** csv-parse alone, reading the file into row objects: the floor any CSV ingest pays. */
+async function parseOnly(path: string): Promise<{ rows: number; seconds: number }> {
+  const started = performance.now();
+  let rows = 0;
+  for await (const _row of createReadStream(path).pipe(parse({ columns: true }))) rows++;
+  return { rows, seconds: (performance.now() - started) / 1000 };
+}
+
+async function ingestFile(path: string, rows: number, bytes: number): Promise<FileRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-csv-'));
+  const server = await startMeridian(dataDir);
+  try {
+    const api = new ApiClient({ url: server.url, key: ADMIN_KEY, sandbox: 'prod' });
+    const dataset = await api.request<Dataset>('POST', '/api/v1/datasets', { name: 'bench_profiles', schemaId: 'profile', profileEnabled: true });
+    const idle = await server.usage();
+    const machineBefore = readMachineBusy();
+    const started = performance.now();
+    const accepted = await uploadBatchFile(api, { datasetId: dataset.id, path, format: 'csv' }, () => {});
+    const batch = await waitForBatch(api, accepted.id, () => {}, { intervalMs: 50, timeoutMs: BATCH_TIMEOUT_MS });
+    const seconds = (performance.now() - started) / 1000;
+    const machine = machineCores(machineBefore, readMachineBusy());
+    const after = await server.usage();
+    const serverCores = (after.cpuUserMicros + after.cpuSystemMicros - idle.cpuUserMicros - idle.cpuSystemMicros) / 1e6 / seconds;
+    if (batch.status !== 'success' || batch.rowsAccepted !== rows) {
+      throw new Error(`batch ${batch.id} ended ${batch.status} with ${batch.rowsAccepted}/${rows} rows accepted${batch.error ? `: ${batch.error}` : ''}`);
+    }
+    return {
+      rows,
+      bytes,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      batch,
+      idleRssBytes: idle.rssBytes,
+      peakRssBytes: after.maxRssBytes,
+      serverCores,
+      otherCores: Math.max(0, machine - serverCores),
+    };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function describe(run: FileRun): string {
+  return (
+    `${formatInteger(run.rows)} rows (${formatMiB(run.bytes)}) in ${run.seconds.toFixed(2)} s: ${formatInteger(run.rowsPerSecond)} rows/s; ` +
+    `RSS idle ${formatMiB(run.idleRssBytes)}, peak ${formatMiB(run.peakRssBytes)}; CPU: server ${run.serverCores.toFixed(2)}, other processes ${run.otherCores.toFixed(2)} cores`
+  );
+}
+
+async function batchApiAvailable(): Promise<boolean> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-bench-probe-'));
+  const server = await startMeridian(dataDir);
+  try {
+    return await hasBatchApi(server);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Rows in the full file: fixed by BENCH_CSV_ROWS, else what the server ingests in FULL_FILE_SECONDS. */
+async function fullFileRows(dir: string): Promise<number> {
+  const fixed = Number(process.env.BENCH_CSV_ROWS);
+  if (Number.isInteger(fixed) && fixed > 0) return fixed;
+  const path = join(dir, 'profiles-calibration.csv');
+  const { bytes } = await writeProfileCsv(path, CALIBRATION_ROWS);
+  const calibration = await ingestFile(path, CALIBRATION_ROWS, bytes);
+  const rows = Math.round(calibration.rowsPerSecond * FULL_FILE_SECONDS * benchScale());
+  const sized = Math.min(MAX_FULL_ROWS, Math.max(MIN_FULL_ROWS, Math.round(rows / 10_000) * 10_000));
+  say(NAME, `calibration: ${formatInteger(calibration.rowsPerSecond)} rows/s on ${formatInteger(CALIBRATION_ROWS)} rows → full file of ${formatInteger(sized)} rows`);
+  return sized;
+}
+
+export async function runIngestCsv(): Promise<BenchmarkReport> {
+  if (!(await batchApiAvailable())) {
+    say(NAME, 'skipped: batch API not available (404): the server does not serve POST /api/v1/datasets/{id}/batches');
+    return { benchmark: NAME, figures: [], skipped: 'batch API not available (404)' };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-files-'));
+  try {
+    const fullRows = await fullFileRows(dir);
+    const quarterRows = Math.round(fullRows / 4);
+    const fullPath = join(dir, 'profiles-full.csv');
+    const quarterPath = join(dir, 'profiles-quarter.csv');
+    const full = await writeProfileCsv(fullPath, fullRows);
+    const quarter = await writeProfileCsv(quarterPath, quarterRows);
+    say(NAME, `files: ${formatInteger(fullRows)} rows (${formatMiB(full.bytes)}) and ${formatInteger(quarterRows)} rows (${formatMiB(quarter.bytes)}), profile schema`);
+
+    const baseline = await parseOnly(fullPath);
+    const baselineRate = baseline.rows / baseline.seconds;
+    say(NAME, `baseline: csv-parse alone reads ${formatInteger(baseline.rows)} rows in ${baseline.seconds.toFixed(2)} s: ${formatInteger(baselineRate)} rows/s`);
+
+    const small = await ingestFile(quarterPath, quarterRows, quarter.bytes);
+    say(NAME, `quarter file: ${describe(small)}`);
+    const large = await ingestFile(fullPath, fullRows, full.bytes);
+    say(NAME, `full file:    ${describe(large)}`);
+
+    const memoryGrowth = large.peakRssBytes / small.peakRssBytes;
+    const figures: Figure[] = [
+      { measure: 'CSV rows/s (full file)', value: formatInteger(large.rowsPerSecond), target: `≥ ${formatInteger(TARGET_ROWS_PER_SECOND)}`, met: large.rowsPerSecond >= TARGET_ROWS_PER_SECOND },
+      { measure: 'CSV rows per server CPU-second (full file)', value: formatInteger(large.rowsPerSecond / large.serverCores) },
+      { measure: 'CSV rows/s (quarter file)', value: formatInteger(small.rowsPerSecond) },
+      { measure: 'baseline csv-parse rows/s', value: formatInteger(baselineRate) },
+      { measure: 'ratio Meridian/csv-parse', value: formatRatio(large.rowsPerSecond / baselineRate) },
+      { measure: `peak RSS, ${formatMiB(quarter.bytes)} file`, value: formatMiB(small.peakRssBytes) },
+      { measure: `peak RSS, ${formatMiB(full.bytes)} file`, value: formatMiB(large.peakRssBytes) },
+      { measure: 'peak RSS full/quarter', value: formatRatio(memoryGrowth), target: `≤ ${formatRatio(FLAT_MEMORY_TOLERANCE)} (flat)`, met: memoryGrowth <= FLAT_MEMORY_TOLERANCE },
+    ];
+    const busiest = Math.max(small.otherCores, large.otherCores);
+    return {
+      benchmark: NAME,
+      figures,
+      notes: [
+        'each file goes to a fresh server child process (peak RSS = its getrusage maxrss, start-up included); time = upload start to batch finished, polled every 50 ms',
+        `file sizes come from a calibration run (up to ${formatInteger(MAX_FULL_ROWS)} rows, about ${FULL_FILE_SECONDS} s for the full file); rows/s and the RSS ratio compare across runs, the sizes may not`,
+        ...(busiest > 0.15 ? [`WARNING: other processes used up to ${busiest.toFixed(2)} cores during the runs; these figures understate the server`] : []),
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Runs a benchmark's server in its own Node process (with tsx's loader), so the server and the
+ * load generator each get a core instead of sharing one event loop. Reports the child's memory
+ * and CPU use; with BENCH_CPU_PROF=<dir> the child writes a V8 CPU profile there when it stops.
+ *
+ * @example
+ *   const server = await startServerProcess('meridian-server.ts', { MERIDIAN_DATA_DIR: dir });
+ *   const usage = await server.usage();
+ *   await server.stop();
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ProcessUsage } from '../servers/protocol.ts';
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  usage(): Promise<ProcessUsage>;
+  /** Samples the server's CPU time at the edges of a load generator's measured phase. */
+  cpuMeter(): CpuMeter;
+  stop(): Promise<void>;
+}
+
+export interface CpuMeter {
+  onMeasuredPhase(edge: 'start' | 'end'): Promise<void>;
+  /** CPU used between the two edges, in cores (1 = one core busy the whole time). */
+  cores(): number;
+}
+
+const STARTUP_TIMEOUT_MS = 30_000;
+
+function profilingArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
+function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`the server process sent no "${type}" message in ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === type) finish(undefined, message as Extract<ChildMessage, { type: T }>);
+      else if (message.type === 'failed') finish(new Error(`the server process failed: ${message.message}`));
+    };
+    const onExit = (code: number | null) => finish(new Error(`the server process exited (${code}) before sending "${type}"`));
+    function finish(error?: Error, message?: Extract<ChildMessage, { type: T }>) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(message!);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Starts `bench/servers/<script>` with the given extra environment and waits until it listens. */
+export async function startServerProcess(script: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const entry = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
+  const child = fork(entry, [], {
+    execArgv: ['--import', import.meta.resolve('tsx'), ...profilingArgs()],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await nextMessage(child, 'ready', STARTUP_TIMEOUT_MS);
+  const usage = async (): Promise<ProcessUsage> => {
+    const answer = nextMessage(child, 'usage', 5000);
+    child.send({ type: 'usage' });
+    const { type: _type, ...figures } = await answer;
+    return figures;
+  };
+  return {
+    url: ready.url,
+    pid: child.pid ?? -1,
+    usage,
+    cpuMeter() {
+      let start: { cpuMicros: number; at: number } | undefined;
+      let cores = Number.NaN;
+      return {
+        async onMeasuredPhase(edge) {
+          const sample = await usage();
+          const cpuMicros = sample.cpuUserMicros + sample.cpuSystemMicros;
+          if (edge === 'start') start = { cpuMicros, at: performance.now() };
+          else if (start) cores = (cpuMicros - start.cpuMicros) / 1000 / (performance.now() - start.at);
+        },
+        cores: () => cores,
+      };
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `meridian` command: runs the TypeScript CLI (packages/server/src/cli/main.ts) in a child
+// Node process with tsx's loader, exactly as `npm start` runs the server, so worker threads the
+// server starts inherit the loader too. Signals are passed on; the child's exit status is ours.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const tsxLoader = import.meta.resolve('tsx');
+const cliEntry = fileURLToPath(new URL('../packages/server/src/cli/main.ts', import.meta.url));
+
+const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...process.argv.slice(2)], { stdio: 'inherit' });
+
+const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const signal of forwarded) process.on(signal, () => child.kill(signal));
+
+child.on('error', (error) => {
+  process.stderr.write(`meridian: cannot start the CLI: ${error.message}\n`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  process.exit(signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 1));
+});

@@ -1,0 +1,162 @@
+/** Embedded (SQLite) implementation of the identity store: nodes and links keyed by graph. */
+import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
+import type { IdentitySettings } from './linking.ts';
+import type { IdentityType, Namespace } from './namespaces.ts';
+import type { IdentityStore } from './store.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE identity_namespaces (sandbox_id TEXT NOT NULL, code TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (sandbox_id, code));
+   CREATE TABLE identity_settings (sandbox_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+   CREATE TABLE identity_nodes (sandbox_id TEXT NOT NULL, ns TEXT NOT NULL, value TEXT NOT NULL, graph_id TEXT NOT NULL,
+     type TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (sandbox_id, ns, value)) WITHOUT ROWID;
+   CREATE INDEX identity_nodes_graph ON identity_nodes (sandbox_id, graph_id);
+   CREATE TABLE identity_links (sandbox_id TEXT NOT NULL, graph_id TEXT NOT NULL, a_ns TEXT NOT NULL, a_value TEXT NOT NULL,
+     b_ns TEXT NOT NULL, b_value TEXT NOT NULL, dataset_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+   CREATE INDEX identity_links_graph ON identity_links (sandbox_id, graph_id);`,
+];
+
+interface NodeRow {
+  ns: string;
+  value: string;
+  graph_id: string;
+  type: IdentityType;
+  first_seen: number;
+  last_seen: number;
+}
+interface LinkRow {
+  graph_id: string;
+  a_ns: string;
+  a_value: string;
+  b_ns: string;
+  b_value: string;
+  dataset_id: string;
+  created_at: number;
+  last_seen: number;
+}
+
+export class SqliteIdentityStore implements IdentityStore {
+  private readonly findNode;
+  private readonly save;
+  private readonly nodesOf;
+  private readonly linksOf;
+
+  constructor(private readonly db: SqliteDatabase) {
+    migrate(db, 'identity', MIGRATIONS);
+    this.nodesOf = db.prepare('SELECT * FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
+    this.linksOf = db.prepare('SELECT * FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
+    this.findNode = db.prepare('SELECT graph_id FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?').pluck();
+    const delNodes = db.prepare('DELETE FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
+    const delLinks = db.prepare('DELETE FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
+    const putNode = db.prepare(
+      `INSERT INTO identity_nodes (sandbox_id, ns, value, graph_id, type, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sandbox_id, ns, value) DO UPDATE SET graph_id = excluded.graph_id, type = excluded.type,
+         first_seen = excluded.first_seen, last_seen = excluded.last_seen`,
+    );
+    const putLink = db.prepare(
+      'INSERT INTO identity_links (sandbox_id, graph_id, a_ns, a_value, b_ns, b_value, dataset_id, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.save = db.transaction((sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) => {
+      for (const id of deleted) {
+        delNodes.run(sandboxId, id);
+        delLinks.run(sandboxId, id);
+      }
+      for (const g of graphs) {
+        delLinks.run(sandboxId, g.id);
+        for (const n of g.nodes.values()) putNode.run(sandboxId, n.namespace, n.value, g.id, n.type, n.firstSeen, n.lastSeen);
+        for (const l of g.links) {
+          const a = g.nodes.get(l.a)!;
+          const b = g.nodes.get(l.b)!;
+          putLink.run(sandboxId, g.id, a.namespace, a.value, b.namespace, b.value, l.datasetId, l.createdAt, l.lastSeen);
+        }
+      }
+    });
+  }
+
+  async listCustomNamespaces(sandboxId: string) {
+    const rows = this.db.prepare('SELECT doc FROM identity_namespaces WHERE sandbox_id = ? ORDER BY code').all(sandboxId) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as Namespace);
+  }
+
+  async putNamespace(sandboxId: string, namespace: Namespace) {
+    this.db
+      .prepare('INSERT INTO identity_namespaces (sandbox_id, code, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, code) DO UPDATE SET doc = excluded.doc')
+      .run(sandboxId, namespace.code, JSON.stringify(namespace));
+  }
+
+  async getSettings(sandboxId: string) {
+    const doc = this.db.prepare('SELECT doc FROM identity_settings WHERE sandbox_id = ?').pluck().get(sandboxId) as string | undefined;
+    return doc ? (JSON.parse(doc) as IdentitySettings) : undefined;
+  }
+
+  async putSettings(sandboxId: string, settings: IdentitySettings) {
+    this.db
+      .prepare('INSERT INTO identity_settings (sandbox_id, doc) VALUES (?, ?) ON CONFLICT (sandbox_id) DO UPDATE SET doc = excluded.doc')
+      .run(sandboxId, JSON.stringify(settings));
+  }
+
+  async graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]) {
+    const out = new Map<IdentityKey, string>();
+    for (const key of keys) {
+      const i = key.indexOf('\u0000');
+      const graphId = this.findNode.get(sandboxId, key.slice(0, i), key.slice(i + 1)) as string | undefined;
+      if (graphId) out.set(key, graphId);
+    }
+    return out;
+  }
+
+  async loadGraphs(sandboxId: string, graphIds: readonly string[]) {
+    const { nodesOf, linksOf } = this;
+    return graphIds.map((id): IdentityGraph => {
+      const nodes = (nodesOf.all(sandboxId, id) as NodeRow[]).map((r) => ({
+        key: identityKey(r.ns, r.value),
+        namespace: r.ns,
+        value: r.value,
+        type: r.type,
+        firstSeen: r.first_seen,
+        lastSeen: r.last_seen,
+      }));
+      const links = (linksOf.all(sandboxId, id) as LinkRow[]).map((r) => ({
+        a: identityKey(r.a_ns, r.a_value),
+        b: identityKey(r.b_ns, r.b_value),
+        datasetId: r.dataset_id,
+        createdAt: r.created_at,
+        lastSeen: r.last_seen,
+      }));
+      return { id, nodes: new Map(nodes.map((n) => [n.key, n])), links };
+    });
+  }
+
+  async saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) {
+    this.save(sandboxId, graphs, deleted);
+  }
+
+  async deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]) {
+    const delNode = this.db.prepare('DELETE FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?');
+    const delLinks = this.db.prepare(
+      'DELETE FROM identity_links WHERE sandbox_id = ? AND ((a_ns = ? AND a_value = ?) OR (b_ns = ? AND b_value = ?))',
+    );
+    this.db.transaction(() => {
+      for (const key of keys) {
+        const i = key.indexOf('\u0000');
+        const ns = key.slice(0, i);
+        const value = key.slice(i + 1);
+        delNode.run(sandboxId, ns, value);
+        delLinks.run(sandboxId, ns, value, ns, value);
+      }
+    })();
+  }
+
+  async countGraphs(sandboxId: string) {
+    const row = this.db
+      .prepare('SELECT count(DISTINCT graph_id) AS graphs, count(*) AS identities FROM identity_nodes WHERE sandbox_id = ?')
+      .get(sandboxId) as { graphs: number; identities: number };
+    return row;
+  }
+
+  async deleteSandbox(sandboxId: string) {
+    for (const table of ['identity_namespaces', 'identity_settings', 'identity_nodes', 'identity_links']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** Storage interface of the identity domain; the embedded implementation is `sqlite-store.ts`. */
+import type { IdentityGraph, IdentityKey } from './graph.ts';
+import type { IdentitySettings } from './linking.ts';
+import type { Namespace } from './namespaces.ts';
+
+export interface IdentityStore {
+  listCustomNamespaces(sandboxId: string): Promise<Namespace[]>;
+  putNamespace(sandboxId: string, namespace: Namespace): Promise<void>;
+
+  getSettings(sandboxId: string): Promise<IdentitySettings | undefined>;
+  putSettings(sandboxId: string, settings: IdentitySettings): Promise<void>;
+
+  /** The graph id of each known identity among `keys`. */
+  graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>>;
+  loadGraphs(sandboxId: string, graphIds: readonly string[]): Promise<IdentityGraph[]>;
+  /** Replaces the nodes and links of `graphs` and removes `deleted` graphs, in one transaction. */
+  saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]): Promise<void>;
+  /** Removes identities from the graph entirely (privacy delete). */
+  deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]): Promise<void>;
+  countGraphs(sandboxId: string): Promise<{ graphs: number; identities: number }>;
+  deleteSandbox(sandboxId: string): Promise<void>;
+}

@@ -1,0 +1,39 @@
+/**
+ * Streams an upload to disk chunk by chunk, so a 1 GB file needs no more memory than a small one,
+ * and refuses it once it passes the size limit (counted after gzip decoding).
+ *
+ * @example
+ *   const bytes = await storeUpload(request.body, '/data/batches/bat_1/source.csv', 10 * 2 ** 30);
+ */
+import { createWriteStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MeridianError, problem } from '../../app/errors.ts';
+
+export async function storeUpload(body: Readable, path: string, maxBytes: number): Promise<number> {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) callback(problem('PAYLOAD_TOO_LARGE', `the file is larger than ${maxBytes} bytes (MERIDIAN_BATCH_MAX_BYTES)`));
+      else callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, limit, createWriteStream(path));
+  } catch (err) {
+    throw asUploadProblem(err as NodeJS.ErrnoException) ?? err;
+  }
+  return bytes;
+}
+
+/** The problem a failed upload means for the client; undefined for failures of our own (they stay 500s). */
+function asUploadProblem(err: NodeJS.ErrnoException): MeridianError | undefined {
+  if (err instanceof MeridianError) return err;
+  if (err.code?.startsWith('Z_')) return problem('INVALID_ENCODING', `the gzip body cannot be decoded: ${err.message}`);
+  if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.message === 'aborted') {
+    return problem('BAD_REQUEST', 'the upload was interrupted before the whole file arrived');
+  }
+  if (err.code === 'ENOSPC') return problem('UNAVAILABLE', 'the server has no disk space left for the file');
+  return undefined;
+}

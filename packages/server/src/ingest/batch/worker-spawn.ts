@@ -1,0 +1,35 @@
+/**
+ * Starting a worker thread from a module beside this one, in TypeScript or compiled JavaScript.
+ * Node 20 does not hand the parent's `--import tsx` hooks on to worker threads, so a TypeScript
+ * worker registers them itself before loading its module.
+ *
+ * @example
+ *   const worker = startModuleWorker(siblingModule(import.meta.url, 'batch-worker'), { job });
+ */
+import { Worker } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The URL of a module in the same folder, with the caller's own extension (`.ts` from source, `.js` when compiled).
+ *
+ * @example
+ *   siblingModule(import.meta.url, 'batch-worker'); // file:///.../ingest/batch/batch-worker.ts
+ */
+export function siblingModule(callerUrl: string, name: string): URL {
+  return new URL(`./${name}${extname(fileURLToPath(callerUrl))}`, callerUrl);
+}
+
+/**
+ * Starts a worker thread running the module, with `workerData`.
+ *
+ * @example
+ *   startModuleWorker(siblingModule(import.meta.url, 'chunk-reader-worker'), { job, skipRows: 0 });
+ */
+export function startModuleWorker(module: URL, workerData: unknown): Worker {
+  const target = JSON.stringify(module.href);
+  const source = module.pathname.endsWith('.ts')
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${target}); });`
+    : `import(${target});`;
+  return new Worker(source, { eval: true, workerData });
+}

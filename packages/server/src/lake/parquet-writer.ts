@@ -1,0 +1,111 @@
+/**
+ * Writes and rewrites the lake's Parquet files through a DuckDB instance used only for that.
+ * Rows go through a JSON-lines staging file read with explicit column types, so every file is
+ * typed from the schema, never inferred. A file appears under its final name only when complete.
+ *
+ * @example
+ *   const writer = await ParquetWriter.open('/data/lake');
+ *   await writer.write('sandbox=s/dataset=d/day=2026-11-01/part-1.parquet', columns, rows);
+ *   writer.close();
+ */
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { JsonObject } from '../storage/json.ts';
+import { toSqlType, type LakeColumn } from './lake-types.ts';
+import { quoteIdent, quoteLiteral } from './sql.ts';
+
+/** Staging files and DuckDB spill files live here; never part of the lake. */
+export const STAGING_DIR = '_staging';
+/** Largest record DuckDB reads from a staging line (its read buffer is sized from this). */
+const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+
+export interface ParquetWriterOptions {
+  /** DuckDB threads for writing (default 1: the lake must not starve the edge of CPU). */
+  threads?: number;
+  memoryLimit?: string;
+}
+
+export class ParquetWriter {
+  private constructor(
+    private readonly root: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(root: string, options: ParquetWriterOptions = {}): Promise<ParquetWriter> {
+    const staging = join(root, STAGING_DIR);
+    await mkdir(staging, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(options.threads ?? 1),
+      memory_limit: options.memoryLimit ?? '512MB',
+      temp_directory: join(staging, 'duckdb-spill'),
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const connection = await instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return new ParquetWriter(root, instance, connection);
+  }
+
+  /** Writes `rows` (already shaped to `columns`) to `relPath`, replacing any earlier version. */
+  async write(relPath: string, columns: readonly LakeColumn[], rows: readonly JsonObject[]): Promise<void> {
+    const staged = join(this.root, STAGING_DIR, `${randomUUID()}.jsonl`);
+    await writeFile(staged, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    try {
+      const types = columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(toSqlType(c.type))}`).join(', ');
+      const source =
+        `SELECT * FROM read_json(${quoteLiteral(staged)}, columns = {${types}}, format = 'newline_delimited', ` +
+        `maximum_object_size = ${MAX_RECORD_BYTES})`;
+      await this.copyAtomically(source, relPath);
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+
+  /**
+   * How many rows of a file match `condition` (SQL built by the lake, never user input), and how
+   * many it holds.
+   */
+  async countRows(relPath: string, condition: string): Promise<{ matching: number; total: number }> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE ${condition}) AS matching, count(*) AS total FROM read_parquet(${quoteLiteral(join(this.root, relPath))})`,
+    );
+    const [matching, total] = reader.getRows()[0];
+    return { matching: Number(matching), total: Number(total) };
+  }
+
+  /** Writes to `newRelPath` the rows of `relPath` that do not match `condition`. */
+  async copyWithout(relPath: string, newRelPath: string, condition: string): Promise<void> {
+    const source =
+      `SELECT * FROM read_parquet(${quoteLiteral(join(this.root, relPath))}) ` +
+      `WHERE NOT coalesce(${condition}, false) ORDER BY ${quoteIdent('_seq')}`;
+    await this.copyAtomically(source, newRelPath);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  /** COPY to a hidden temp name, fsync, make read-only, then rename into place. */
+  private async copyAtomically(selectSql: string, relPath: string): Promise<void> {
+    const target = join(this.root, relPath);
+    const temp = join(dirname(target), `.${randomUUID()}.parquet.tmp`);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await this.connection.run(`COPY (${selectSql}) TO ${quoteLiteral(temp)} (FORMAT parquet, COMPRESSION zstd)`);
+      const handle = await open(temp, 'r');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await chmod(temp, 0o444);
+      await rename(temp, target);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+}

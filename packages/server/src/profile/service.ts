@@ -1,0 +1,198 @@
+/**
+ * Profile service: merge policies and the unified real-time profile. A lookup by any identity of a
+ * person returns the same profile: the graph's identities, its fragments merged by the policy,
+ * audience memberships and computed attributes (filled by the audience domain), and its timeline.
+ *
+ * @example
+ *   const profile = await profiles.lookup(sandboxId, 'Email', 'ann@example.com');
+ *   profile?.attributes.loyalty; // { tier: 'gold', ... }
+ */
+import { problem } from '../app/errors.ts';
+import type { IdentityService } from '../identity/service.ts';
+import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
+import type { RecordStore } from '../ingest/record-store.ts';
+import { newId } from '../storage/ids.ts';
+import type { JsonObject } from '../storage/json.ts';
+import { mergeFragments } from './merge.ts';
+import { DEFAULT_MERGE_POLICY_INPUT, MAX_MERGE_POLICIES, type MergePolicy, type MergePolicyInput } from './merge-policy.ts';
+import type { ProfileStore, TimelineQuery } from './store.ts';
+
+export interface ProfileIdentity {
+  namespace: string;
+  id: string;
+}
+
+export interface MergedProfile {
+  /** The person's graph id (stable while the graph holds together). */
+  profileId: string;
+  mergePolicyId: string;
+  identities: ProfileIdentity[];
+  attributes: JsonObject;
+  segmentMembership: { ups: Record<string, JsonObject> };
+  computedAttributes: JsonObject;
+  /** When the newest fragment changed, epoch ms; 0 when the person has no attributes yet. */
+  lastUpdated: number;
+}
+
+/** Extra parts of the profile that other domains own (audience memberships, computed attributes). */
+export interface ProfileEnricher {
+  (sandboxId: string, profile: MergedProfile): Promise<void> | void;
+}
+
+export class ProfileService {
+  private readonly enrichers: ProfileEnricher[] = [];
+  private readonly policyCache = new Map<string, MergePolicy[]>();
+
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly identity: IdentityService,
+    private readonly records: RecordStore,
+  ) {}
+
+  addEnricher(enricher: ProfileEnricher): void {
+    this.enrichers.push(enricher);
+  }
+
+  async policies(sandboxId: string): Promise<MergePolicy[]> {
+    let list = this.policyCache.get(sandboxId);
+    if (!list) {
+      list = await this.store.listPolicies(sandboxId);
+      this.policyCache.set(sandboxId, list);
+    }
+    return list;
+  }
+
+  async policy(sandboxId: string, id?: string): Promise<MergePolicy> {
+    const list = await this.policies(sandboxId);
+    const found = id ? list.find((p) => p.id === id) : list.find((p) => p.default);
+    if (!found) throw problem('NOT_FOUND', id ? `merge policy ${id} does not exist` : 'the sandbox has no default merge policy');
+    return found;
+  }
+
+  /** The policy the edge uses. */
+  async edgePolicy(sandboxId: string): Promise<MergePolicy> {
+    const list = await this.policies(sandboxId);
+    return list.find((p) => p.isActiveOnEdge) ?? (await this.policy(sandboxId));
+  }
+
+  async seedSandbox(sandboxId: string): Promise<void> {
+    if ((await this.policies(sandboxId)).length === 0) await this.createPolicy(sandboxId, DEFAULT_MERGE_POLICY_INPUT);
+  }
+
+  async createPolicy(sandboxId: string, input: MergePolicyInput): Promise<MergePolicy> {
+    const list = await this.policies(sandboxId);
+    if (list.length >= MAX_MERGE_POLICIES) throw problem('CONFLICT', `a sandbox holds at most ${MAX_MERGE_POLICIES} merge policies`);
+    const policy = this.build(newId('mp'), input, 1);
+    await this.save(sandboxId, policy, list);
+    return policy;
+  }
+
+  async updatePolicy(sandboxId: string, id: string, input: MergePolicyInput): Promise<MergePolicy> {
+    const current = await this.policy(sandboxId, id);
+    const policy = this.build(id, input, current.version + 1);
+    if (current.default && !policy.default) throw problem('CONFLICT', 'make another policy the default instead of unsetting it here');
+    await this.save(sandboxId, policy, await this.policies(sandboxId));
+    return policy;
+  }
+
+  async deletePolicy(sandboxId: string, id: string): Promise<void> {
+    const policy = await this.policy(sandboxId, id);
+    if (policy.default) throw problem('CONFLICT', 'the default merge policy cannot be deleted; make another the default first');
+    await this.store.deletePolicy(sandboxId, id);
+    this.policyCache.delete(sandboxId);
+  }
+
+  /** The merged profile of the person holding an identity, or undefined if nothing is known. */
+  async lookup(sandboxId: string, namespace: string, value: string, policyId?: string): Promise<MergedProfile | undefined> {
+    const policy = await this.policy(sandboxId, policyId);
+    const key = await this.identity.keyOf(sandboxId, namespace, value);
+    const members = await this.members(sandboxId, key, policy);
+    if (!members) return undefined;
+    return this.assemble(sandboxId, members.profileId, members.keys, policy);
+  }
+
+  /** Identity keys whose data makes up the person under a policy (the graph, or just the identity). */
+  async members(sandboxId: string, key: IdentityKey, policy: Pick<MergePolicy, 'identityGraph'>): Promise<{ profileId: string; keys: IdentityKey[] } | undefined> {
+    const { namespace, value } = splitIdentityKey(key);
+    const graph = await this.identity.graphOf(sandboxId, namespace, value);
+    if (graph && policy.identityGraph.type === 'pdg') return { profileId: graph.id, keys: [...graph.nodes.keys()] };
+    const known =
+      graph !== undefined || (await this.store.fragments(sandboxId, [key])).length > 0 || (await this.store.recordSeqs(sandboxId, [key])).length > 0;
+    return known ? { profileId: graph?.id ?? `${namespace}:${value}`, keys: [key] } : undefined;
+  }
+
+  async assemble(sandboxId: string, profileId: string, keys: IdentityKey[], policy: MergePolicy): Promise<MergedProfile> {
+    const fragments = await this.store.fragments(sandboxId, keys);
+    const profile: MergedProfile = {
+      profileId,
+      mergePolicyId: policy.id,
+      identities: keys.map((k) => {
+        const { namespace, value } = splitIdentityKey(k);
+        return { namespace, id: value };
+      }),
+      attributes: mergeFragments(fragments, policy),
+      segmentMembership: { ups: {} },
+      computedAttributes: {},
+      lastUpdated: fragments.reduce((max, f) => Math.max(max, f.updatedAt), 0),
+    };
+    for (const enrich of this.enrichers) await enrich(sandboxId, profile);
+    return profile;
+  }
+
+  /** The person's events, newest first, with their bodies. */
+  async events(sandboxId: string, namespace: string, value: string, query: TimelineQuery & { policyId?: string }) {
+    const policy = await this.policy(sandboxId, query.policyId);
+    const key = await this.identity.keyOf(sandboxId, namespace, value);
+    const members = await this.members(sandboxId, key, policy);
+    if (!members) return { entries: [], events: [] as JsonObject[] };
+    const entries = await this.store.timeline(sandboxId, members.keys, query);
+    const bodies = await this.records.readSeqs(entries.map((e) => e.seq));
+    const bySeq = new Map(bodies.map((r) => [r.seq, r]));
+    return {
+      entries,
+      events: entries.flatMap((e) => {
+        const stored = bySeq.get(e.seq);
+        return stored ? [JSON.parse(stored.body) as JsonObject] : [];
+      }),
+    };
+  }
+
+  async deleteSandbox(sandboxId: string) {
+    this.policyCache.delete(sandboxId);
+    await this.store.deleteSandbox(sandboxId);
+  }
+
+  private build(id: string, input: MergePolicyInput, version: number): MergePolicy {
+    if (input.attributeMerge.type === 'dataSetPrecedence' && !(input.attributeMerge.order && input.attributeMerge.order.length > 0)) {
+      throw problem('BAD_REQUEST', 'dataSetPrecedence needs attributeMerge.order: dataset ids, highest precedence first', {
+        errors: [{ path: 'attributeMerge.order', message: 'is required for dataSetPrecedence' }],
+      });
+    }
+    return {
+      id,
+      name: input.name,
+      schema: { name: '_xdm.context.profile' },
+      identityGraph: input.identityGraph,
+      attributeMerge: input.attributeMerge,
+      default: input.default ?? false,
+      isActiveOnEdge: input.isActiveOnEdge ?? false,
+      version,
+      updateEpoch: Math.floor(Date.now() / 1000),
+    };
+  }
+
+  /** Saves a policy; at most one default and one active on the edge, so setting either clears it elsewhere. */
+  private async save(sandboxId: string, policy: MergePolicy, existing: MergePolicy[]) {
+    for (const other of existing) {
+      if (other.id === policy.id) continue;
+      const clearDefault = policy.default && other.default;
+      const clearEdge = policy.isActiveOnEdge && other.isActiveOnEdge;
+      if (clearDefault || clearEdge) {
+        await this.store.putPolicy(sandboxId, { ...other, default: clearDefault ? false : other.default, isActiveOnEdge: clearEdge ? false : other.isActiveOnEdge });
+      }
+    }
+    if (existing.length === 0) policy = { ...policy, default: true, isActiveOnEdge: true };
+    await this.store.putPolicy(sandboxId, policy);
+    this.policyCache.delete(sandboxId);
+  }
+}

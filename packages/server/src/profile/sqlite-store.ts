@@ -1,0 +1,163 @@
+/** Embedded (SQLite) implementation of the profile store: fragments, the record-identity index, merge policies. */
+import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import type { JsonObject } from '../storage/json.ts';
+import type { IdentityKey } from '../identity/graph.ts';
+import { deepMerge, type ProfileFragment } from './merge.ts';
+import type { MergePolicy } from './merge-policy.ts';
+import type { ProfileStore, ProjectionBatch, TimelineEntry, TimelineQuery } from './store.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE merge_policies (sandbox_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (sandbox_id, id));
+   CREATE TABLE profile_fragments (sandbox_id TEXT NOT NULL, identity TEXT NOT NULL, dataset_id TEXT NOT NULL,
+     updated_at INTEGER NOT NULL, attributes TEXT NOT NULL, PRIMARY KEY (sandbox_id, identity, dataset_id)) WITHOUT ROWID;
+   CREATE TABLE record_identities (sandbox_id TEXT NOT NULL, identity TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,
+     dataset_id TEXT NOT NULL, kind TEXT NOT NULL, is_primary INTEGER NOT NULL, in_profile INTEGER NOT NULL, event_type TEXT,
+     PRIMARY KEY (sandbox_id, identity, ts, seq)) WITHOUT ROWID;
+   CREATE INDEX record_identities_dataset ON record_identities (sandbox_id, dataset_id, ts);
+   CREATE TABLE profile_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+];
+
+interface TimelineRow {
+  seq: number;
+  ts: number;
+  dataset_id: string;
+  event_type: string | null;
+}
+
+export class SqliteProfileStore implements ProfileStore {
+  private readonly applyBatch;
+  private readonly getFragment;
+
+  constructor(private readonly db: SqliteDatabase) {
+    migrate(db, 'profile', MIGRATIONS);
+    this.getFragment = db.prepare('SELECT updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ? AND dataset_id = ?');
+    const putFragment = db.prepare(
+      `INSERT INTO profile_fragments (sandbox_id, identity, dataset_id, updated_at, attributes) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (sandbox_id, identity, dataset_id) DO UPDATE SET updated_at = excluded.updated_at, attributes = excluded.attributes`,
+    );
+    const putIndex = db.prepare(
+      `INSERT OR IGNORE INTO record_identities (sandbox_id, identity, seq, ts, dataset_id, kind, is_primary, in_profile, event_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.applyBatch = db.transaction((sandboxId: string, batch: ProjectionBatch) => {
+      for (const f of batch.fragments) {
+        const existing = this.getFragment.get(sandboxId, f.identity, f.datasetId) as { updated_at: number; attributes: string } | undefined;
+        if (!existing) {
+          putFragment.run(sandboxId, f.identity, f.datasetId, f.updatedAt, JSON.stringify(f.attributes));
+          continue;
+        }
+        const current = JSON.parse(existing.attributes) as JsonObject;
+        // Within one dataset, a newer record overwrites the attributes it carries; an older one
+        // (arriving late) only fills attributes the fragment does not have yet.
+        const merged = f.updatedAt >= existing.updated_at ? deepMerge(current, f.attributes) : deepMerge(structuredClone(f.attributes), current);
+        putFragment.run(sandboxId, f.identity, f.datasetId, Math.max(existing.updated_at, f.updatedAt), JSON.stringify(merged));
+      }
+      for (const e of batch.index) {
+        putIndex.run(sandboxId, e.identity, e.seq, e.timestamp, e.datasetId, e.kind, e.primary ? 1 : 0, e.inProfile ? 1 : 0, e.eventType ?? null);
+      }
+    });
+  }
+
+  async listPolicies(sandboxId: string) {
+    const rows = this.db.prepare('SELECT doc FROM merge_policies WHERE sandbox_id = ? ORDER BY rowid').all(sandboxId) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as MergePolicy);
+  }
+
+  async putPolicy(sandboxId: string, policy: MergePolicy) {
+    this.db
+      .prepare('INSERT INTO merge_policies (sandbox_id, id, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, id) DO UPDATE SET doc = excluded.doc')
+      .run(sandboxId, policy.id, JSON.stringify(policy));
+  }
+
+  async deletePolicy(sandboxId: string, id: string) {
+    return this.db.prepare('DELETE FROM merge_policies WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+  }
+
+  async apply(sandboxId: string, batch: ProjectionBatch) {
+    this.applyBatch(sandboxId, batch);
+  }
+
+  async watermark() {
+    return (this.db.prepare("SELECT value FROM profile_state WHERE key = 'watermark'").pluck().get() as number | undefined) ?? 0;
+  }
+
+  async setWatermark(seq: number) {
+    this.db.prepare("INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(seq);
+  }
+
+  async fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]> {
+    const stmt = this.db.prepare('SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
+    const out: ProfileFragment[] = [];
+    for (const identity of identities) {
+      for (const r of stmt.all(sandboxId, identity) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[]) {
+        out.push({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject });
+      }
+    }
+    return out;
+  }
+
+  async timeline(sandboxId: string, identities: readonly IdentityKey[], q: TimelineQuery): Promise<TimelineEntry[]> {
+    const types = q.eventTypes && q.eventTypes.length > 0 ? q.eventTypes : null;
+    const stmt = this.db.prepare(
+      `SELECT seq, ts, dataset_id, event_type FROM record_identities
+       WHERE sandbox_id = @sandboxId AND identity = @identity AND kind = 'event' AND is_primary = 1 AND in_profile = 1
+         AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts < @to)
+         AND (@beforeTs IS NULL OR ts < @beforeTs OR (ts = @beforeTs AND seq < @beforeSeq))
+         ${types ? `AND event_type IN (${types.map(() => '?').join(', ')})` : ''}
+       ORDER BY ts DESC, seq DESC LIMIT @limit`,
+    );
+    const rows: TimelineRow[] = [];
+    for (const identity of identities) {
+      const params = {
+        sandboxId,
+        identity,
+        from: q.from ?? null,
+        to: q.to ?? null,
+        beforeTs: q.before?.timestamp ?? null,
+        beforeSeq: q.before?.seq ?? null,
+        limit: q.limit,
+      };
+      rows.push(...((types ? stmt.all(params, ...types) : stmt.all(params)) as TimelineRow[]));
+    }
+    const unique = new Map(rows.map((r) => [r.seq, r]));
+    return [...unique.values()]
+      .sort((a, b) => b.ts - a.ts || b.seq - a.seq)
+      .slice(0, q.limit)
+      .map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
+  }
+
+  async recordSeqs(sandboxId: string, identities: readonly IdentityKey[]) {
+    const stmt = this.db.prepare('SELECT seq FROM record_identities WHERE sandbox_id = ? AND identity = ?').pluck();
+    const seqs = new Set<number>();
+    for (const identity of identities) for (const seq of stmt.all(sandboxId, identity) as number[]) seqs.add(seq);
+    return [...seqs].sort((a, b) => a - b);
+  }
+
+  async deleteIdentities(sandboxId: string, identities: readonly IdentityKey[]) {
+    const delFragments = this.db.prepare('DELETE FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
+    const delIndex = this.db.prepare('DELETE FROM record_identities WHERE sandbox_id = ? AND identity = ?');
+    this.db.transaction(() => {
+      for (const identity of identities) {
+        delFragments.run(sandboxId, identity);
+        delIndex.run(sandboxId, identity);
+      }
+    })();
+  }
+
+  async deleteDataset(sandboxId: string, datasetId: string) {
+    this.db.prepare('DELETE FROM profile_fragments WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    this.db.prepare('DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+  }
+
+  async expire(sandboxId: string, datasetId: string, beforeMs: number) {
+    return this.db
+      .prepare('DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?')
+      .run(sandboxId, datasetId, beforeMs).changes;
+  }
+
+  async deleteSandbox(sandboxId: string) {
+    for (const table of ['merge_policies', 'profile_fragments', 'record_identities']) {
+      this.db.prepare(`DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
+    }
+  }
+}
