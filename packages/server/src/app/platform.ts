@@ -83,10 +83,10 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     identity,
     profiles: profileStore,
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
-    onError: (err, record) => process.emitWarning(`profile projection skipped record ${record.seq}: ${(err as Error).message}`),
+    onError: (err, seq) => process.emitWarning(`profile projection skipped record ${seq}: ${(err as Error).message}`),
   });
   const settleProfiles = () => projector.catchUp();
-  ingest.onAccepted(settleProfiles);
+  ingest.onAccepted((accepted) => projector.offer(accepted));
   ingest.addWarningCheck(identityWarningCheck(identity, schemas));
   const privacy = new PrivacyService({
     db,
@@ -190,10 +190,8 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
 /** First start: organization, sandbox `prod` with the standard schemas, an admin key. */
 export async function bootstrapPlatform(platform: Platform) {
   const result = await platform.tenancy.bootstrap(platform.config.adminKey ? { adminKey: platform.config.adminKey } : {});
-  for (const sandbox of await platform.tenancy.listSandboxes()) {
-    await platform.schemas.seedSandbox(sandbox.id);
-    await platform.profiles.seedSandbox(sandbox.id);
-  }
+  // Sandboxes are seeded (standard schemas, default merge policy) once, when created, so a
+  // deleted standard schema stays deleted.
   // Records acknowledged before a crash but not yet projected into profiles are applied now.
   await platform.settleProfiles();
   return result;

@@ -128,7 +128,7 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) {
-    this.save(sandboxId, graphs, deleted);
+    this.save.immediate(sandboxId, graphs, deleted); // IMMEDIATE: see profile/sqlite-store.ts apply()
   }
 
   async deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]) {

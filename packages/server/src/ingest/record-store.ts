@@ -39,9 +39,16 @@ export interface StoredRejection extends NewRejection {
   rejectedAt: number;
 }
 
+export interface AppendResult {
+  inserted: number;
+  duplicateIndexes: number[];
+  /** The log position of each input record, or undefined for a duplicate. */
+  seqs: (number | undefined)[];
+}
+
 export interface RecordStore {
   /** Appends in one durable transaction; returns which inputs were duplicates of earlier `_id`s. */
-  append(records: readonly NewRecord[], rejections?: readonly NewRejection[]): Promise<{ inserted: number; duplicateIndexes: number[] }>;
+  append(records: readonly NewRecord[], rejections?: readonly NewRejection[]): Promise<AppendResult>;
   /** Records after `seq` in log order, for consumers that follow the log (the lake). */
   readAfter(seq: number, limit: number): Promise<StoredRecord[]>;
   lastSeq(): Promise<number>;

@@ -42,7 +42,10 @@ export interface IngestOptions {
 export interface AcceptedRecords {
   sandboxId: string;
   dataset: Dataset;
+  /** The newly written records (duplicates left out), with their log positions and record times. */
   records: JsonObject[];
+  seqs: number[];
+  timestamps: number[];
   source: string;
 }
 export type AcceptedListener = (batch: AcceptedRecords) => void | Promise<void>;
@@ -125,14 +128,19 @@ export class IngestService {
       });
       validObjects.push(obj);
     }
-    const { inserted, duplicateIndexes } = await this.records.append(valid, rejections);
+    const { inserted, duplicateIndexes, seqs } = await this.records.append(valid, rejections);
     this.counters?.accepted(sandboxId, options.source, inserted);
     if (rejected.length) this.counters?.rejected(sandboxId, options.source, rejected.length);
     if (duplicateIndexes.length) this.counters?.duplicate(sandboxId, options.source, duplicateIndexes.length);
     if (this.listeners.length > 0 && inserted > 0) {
-      const dup = new Set(duplicateIndexes);
-      const fresh = validObjects.filter((_, i) => !dup.has(i));
-      for (const listener of this.listeners) await listener({ sandboxId, dataset, records: fresh, source: options.source });
+      const fresh: AcceptedRecords = { sandboxId, dataset, records: [], seqs: [], timestamps: [], source: options.source };
+      seqs.forEach((seq, i) => {
+        if (seq === undefined) return;
+        fresh.records.push(validObjects[i]);
+        fresh.seqs.push(seq);
+        fresh.timestamps.push(valid[i].timestamp);
+      });
+      for (const listener of this.listeners) await listener(fresh);
     }
     return { accepted: inserted, duplicates: duplicateIndexes.length, rejected, warnings, ids: valid.map((r) => r.recordId) };
   }

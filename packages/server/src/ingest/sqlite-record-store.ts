@@ -55,17 +55,23 @@ export class SqliteRecordStore implements RecordStore {
     this.appendAll = db.transaction((records: readonly NewRecord[], rejections: readonly NewRejection[]) => {
       const now = Date.now();
       const duplicateIndexes: number[] = [];
+      const seqs: (number | undefined)[] = [];
       let inserted = 0;
       for (let i = 0; i < records.length; i++) {
         const r = records[i];
-        if (this.insert.run(r.sandboxId, r.datasetId, r.recordId, r.timestamp, now, r.batchId ?? null, r.body).changes === 0) {
+        const info = this.insert.run(r.sandboxId, r.datasetId, r.recordId, r.timestamp, now, r.batchId ?? null, r.body);
+        if (info.changes === 0) {
           duplicateIndexes.push(i);
-        } else inserted++;
+          seqs.push(undefined);
+        } else {
+          inserted++;
+          seqs.push(Number(info.lastInsertRowid));
+        }
       }
       for (const j of rejections) {
         this.reject.run(j.sandboxId, j.datasetId, j.batchId ?? null, j.source, j.index, JSON.stringify(j.errors), j.body.slice(0, 65536), now);
       }
-      return { inserted, duplicateIndexes };
+      return { inserted, duplicateIndexes, seqs };
     });
   }
 

@@ -11,6 +11,7 @@
 import type { CatalogService } from '../catalog/service.ts';
 import type { Dataset } from '../catalog/model.ts';
 import type { RecordStore, StoredRecord } from '../ingest/record-store.ts';
+import type { AcceptedRecords } from '../ingest/service.ts';
 import { extractIdentities, type ExtractedIdentity } from '../identity/extract.ts';
 import { priorityOf } from '../identity/linking.ts';
 import type { IdentityService, LinkItem } from '../identity/service.ts';
@@ -28,10 +29,19 @@ export interface ProjectorDeps {
   profiles: ProfileStore;
   /** Told about every profile (graph) whose attributes or identities changed. */
   onProfileChanged?: (sandboxId: string, identities: readonly string[]) => void;
-  onError?: (err: unknown, record: StoredRecord) => void;
+  onError?: (err: unknown, seq: number) => void;
 }
 
-const SLICE = 2_000;
+/** Records per slice: small enough that a backlog (after a large batch) never holds the event loop for long. */
+const SLICE = 500;
+
+/** One record to project: its log position, dataset, record time and parsed body. */
+interface ProjectionEntry {
+  seq: number;
+  datasetId: string;
+  timestamp: number;
+  record: JsonObject;
+}
 
 /** Attributes a profile record gives its fragment: everything but the record's own envelope. */
 function fragmentAttributes(record: JsonObject): JsonObject {
@@ -42,12 +52,50 @@ function fragmentAttributes(record: JsonObject): JsonObject {
 export class ProfileProjector {
   private readonly queue = new SerialQueue();
   private position = -1;
+  private offered: AcceptedRecords[] = [];
+  private nextPass?: Promise<void>;
 
   constructor(private readonly deps: ProjectorDeps) {}
 
   /** Applies every record after the watermark; concurrent calls share one pass. */
   catchUp(): Promise<void> {
     return this.queue.run(() => this.drain());
+  }
+
+  /**
+   * Applies records just written by ingestion, using the parsed records in hand instead of reading
+   * them back from the log. Offers that arrive while a pass runs are applied together in the next
+   * pass (one write for many requests); a gap in the log positions falls back to reading the log.
+   */
+  offer(accepted: AcceptedRecords): Promise<void> {
+    if (accepted.seqs.length === 0) return this.queue.idle();
+    this.offered.push(accepted);
+    this.nextPass ??= this.queue.run(async () => {
+      this.nextPass = undefined;
+      const offers = this.offered.sort((x, y) => x.seqs[0] - y.seqs[0]);
+      this.offered = [];
+      await this.applyOffers(offers);
+    });
+    return this.nextPass;
+  }
+
+  private async applyOffers(offers: AcceptedRecords[]) {
+    if (this.position < 0) this.position = await this.deps.profiles.watermark();
+    let expected = this.position + 1;
+    for (const offer of offers) {
+      for (const seq of offer.seqs) {
+        if (seq !== expected++) return this.drain();
+      }
+    }
+    const bySandbox = new Map<string, ProjectionEntry[]>();
+    for (const offer of offers) {
+      let list = bySandbox.get(offer.sandboxId);
+      if (!list) bySandbox.set(offer.sandboxId, (list = []));
+      offer.seqs.forEach((seq, i) => list.push({ seq, datasetId: offer.dataset.id, timestamp: offer.timestamps[i], record: offer.records[i] }));
+    }
+    for (const [sandboxId, entries] of bySandbox) await this.applySandbox(sandboxId, entries);
+    this.position = expected - 1;
+    await this.deps.profiles.setWatermark(this.position);
   }
 
   private async drain(): Promise<void> {
@@ -59,20 +107,30 @@ export class ProfileProjector {
       await this.applySlice(slice);
       this.position = slice[slice.length - 1].seq;
       await profiles.setWatermark(this.position);
+      // Let requests in between slices (the edge hot path must not wait behind a backlog).
+      if (slice.length === SLICE) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   private async applySlice(slice: StoredRecord[]) {
-    const bySandbox = new Map<string, StoredRecord[]>();
+    const bySandbox = new Map<string, ProjectionEntry[]>();
     for (const r of slice) {
+      let record: JsonObject;
+      try {
+        record = JSON.parse(r.body) as JsonObject;
+      } catch (err) {
+        this.deps.onError?.(err, r.seq);
+        continue;
+      }
+      const entry = { seq: r.seq, datasetId: r.datasetId, timestamp: r.timestamp, record };
       const list = bySandbox.get(r.sandboxId);
-      if (list) list.push(r);
-      else bySandbox.set(r.sandboxId, [r]);
+      if (list) list.push(entry);
+      else bySandbox.set(r.sandboxId, [entry]);
     }
     for (const [sandboxId, list] of bySandbox) await this.applySandbox(sandboxId, list);
   }
 
-  private async applySandbox(sandboxId: string, list: StoredRecord[]) {
+  private async applySandbox(sandboxId: string, list: ProjectionEntry[]) {
     const { catalog, schemas, identity, profiles } = this.deps;
     const resolve = await identity.resolver(sandboxId);
     const settings = await identity.settings(sandboxId);
@@ -90,7 +148,7 @@ export class ProfileProjector {
         }
         if (dataset === null) continue; // dataset deleted since
         const { doc } = await schemas.compile(sandboxId, dataset.schemaId);
-        const record = JSON.parse(stored.body) as JsonObject;
+        const record = stored.record;
         const { identities } = extractIdentities(record, doc.identities, resolve);
         if (identities.length === 0) continue;
         if (dataset.profileEnabled && identities.length > 0) links.push({ identities, datasetId: dataset.id, at: stored.timestamp });
@@ -114,7 +172,7 @@ export class ProfileProjector {
           changed.add(primary.key);
         }
       } catch (err) {
-        this.deps.onError?.(err, stored);
+        this.deps.onError?.(err, stored.seq);
       }
     }
     if (links.length > 0) for (const key of (await identity.linkBatch(sandboxId, links)).changedKeys) changed.add(key);

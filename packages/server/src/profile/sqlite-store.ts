@@ -74,7 +74,9 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async apply(sandboxId: string, batch: ProjectionBatch) {
-    this.applyBatch(sandboxId, batch);
+    // IMMEDIATE: the batch reads fragments before it writes; a deferred transaction could not upgrade
+    // to a write lock when a batch worker commits in between (SQLITE_BUSY).
+    this.applyBatch.immediate(sandboxId, batch);
   }
 
   async watermark() {

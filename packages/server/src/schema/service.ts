@@ -51,6 +51,8 @@ export const STANDARD_SCHEMAS: SchemaInput[] = [
 
 export class SchemaService {
   private readonly compiled = new Map<string, CompiledSchema>();
+  /** `sandbox/idOrName` → the compiled current version. */
+  private readonly current = new Map<string, CompiledSchema>();
   private usageSource?: SchemaUsage;
 
   constructor(private readonly store: SchemaStore) {}
@@ -80,6 +82,7 @@ export class SchemaService {
     const now = new Date().toISOString();
     const doc = this.build(newId('sch'), input, 1, now, now);
     await this.store.put(sandboxId, doc);
+    this.changed(sandboxId);
     return doc;
   }
 
@@ -98,6 +101,7 @@ export class SchemaService {
       }
     }
     await this.store.put(sandboxId, next);
+    this.changed(sandboxId);
     return next;
   }
 
@@ -106,15 +110,22 @@ export class SchemaService {
     const usage = await this.usageSource?.usage(sandboxId, doc.id);
     if (usage && usage.datasets > 0) throw problem('SCHEMA_IN_USE', `schema ${doc.name} is used by ${usage.datasets} dataset(s)`);
     await this.store.delete(sandboxId, doc.id);
+    this.changed(sandboxId);
   }
 
   deleteSandbox(sandboxId: string) {
     for (const key of this.compiled.keys()) if (key.startsWith(`${sandboxId}/`)) this.compiled.delete(key);
+    this.changed(sandboxId);
     return this.store.deleteSandbox(sandboxId);
   }
 
-  /** The schema with its composed tree, leaves and validator, compiled once per version. */
+  /**
+   * The current version of a schema with its composed tree, leaves and validator. Compiled once
+   * per version and kept until the schema changes: every ingested record asks for it.
+   */
   async compile(sandboxId: string, id: string): Promise<CompiledSchema> {
+    const current = this.current.get(`${sandboxId}/${id}`);
+    if (current) return current;
     const doc = await this.get(sandboxId, id);
     const key = `${sandboxId}/${doc.id}@${doc.version}`;
     let entry = this.compiled.get(key);
@@ -123,7 +134,13 @@ export class SchemaService {
       entry = { doc, tree, leaves: leafFields(tree), validate: compileValidator(doc) };
       this.compiled.set(key, entry);
     }
+    this.current.set(`${sandboxId}/${id}`, entry);
     return entry;
+  }
+
+  /** Forgets the current-version cache of a sandbox after any schema change in it. */
+  private changed(sandboxId: string) {
+    for (const key of this.current.keys()) if (key.startsWith(`${sandboxId}/`)) this.current.delete(key);
   }
 
   private build(id: string, input: SchemaInput, version: number, createdAt: string, updatedAt: string): SchemaDoc {

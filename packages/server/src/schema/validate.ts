@@ -21,6 +21,11 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
 addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
 
+/** `an email`, `a date-time`. */
+function withArticle(word: string): string {
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 export type RecordValidator = (record: unknown) => FieldError[];
 
 function describe(error: ErrorObject): FieldError {
@@ -33,9 +38,9 @@ function describe(error: ErrorObject): FieldError {
     case 'additionalProperties':
       return { path: child(p.additionalProperty), message: 'is not a field of the schema' };
     case 'type':
-      return { path, message: `must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}` };
+      return { path, message: `must be ${withArticle(String(p.type))}` };
     case 'format':
-      return { path, message: `must be a ${String(p.format)}${p.format === 'date-time' ? ' (RFC 3339, e.g. 2026-01-31T09:30:00Z)' : p.format === 'date' ? ' (YYYY-MM-DD)' : ''}` };
+      return { path, message: `must be ${withArticle(String(p.format))}${p.format === 'date-time' ? ' (RFC 3339, e.g. 2026-01-31T09:30:00Z)' : p.format === 'date' ? ' (YYYY-MM-DD)' : ''}` };
     case 'enum':
       return { path, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:

@@ -161,7 +161,22 @@ export class TenancyService {
     for (const purge of this.purgers) await purge(sandbox);
     await this.store.deleteSandbox(sandbox.id);
     this.sandboxCache.delete(name);
+    await this.releaseKeysOf(name, actor);
     await this.audit({ actor, action: 'sandbox.delete', resourceType: 'sandbox', resourceId: sandbox.id, details: { name } });
+  }
+
+  /**
+   * Keys limited to a deleted sandbox lose it, so a later sandbox of the same name does not give
+   * them access back; a key left with no sandbox is revoked.
+   */
+  private async releaseKeysOf(name: string, actor: string): Promise<void> {
+    for (const key of await this.store.listApiKeys()) {
+      if (key.revokedAt || !key.sandboxes?.includes(name)) continue;
+      const rest = key.sandboxes.filter((s) => s !== name);
+      if (rest.length === 0) await this.revokeApiKey(key.id, actor);
+      else await this.store.limitApiKey(key.id, rest);
+    }
+    this.keyCache.clear();
   }
 
   audit(entry: NewAuditEntry): Promise<void> {

@@ -99,6 +99,10 @@ export class SqliteTenancyStore implements TenancyStore {
     return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
   }
 
+  async limitApiKey(id: string, sandboxes: readonly string[]) {
+    this.db.prepare('UPDATE api_keys SET sandboxes = ? WHERE id = ?').run(JSON.stringify(sandboxes), id);
+  }
+
   async touchApiKey(id: string, at: string) {
     this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
   }

@@ -38,6 +38,8 @@ export interface TenancyStore {
   findApiKeyByHash(hash: string): Promise<StoredApiKey | undefined>;
   listApiKeys(): Promise<ApiKey[]>;
   revokeApiKey(id: string, at: string): Promise<boolean>;
+  /** Replaces the sandboxes a key is limited to. */
+  limitApiKey(id: string, sandboxes: readonly string[]): Promise<void>;
   touchApiKey(id: string, at: string): Promise<void>;
   countActiveKeysWithRole(role: Role): Promise<number>;
 

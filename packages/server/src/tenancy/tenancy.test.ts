@@ -242,6 +242,18 @@ describe('sandboxes', () => {
   });
 });
 
+test('a key limited to a deleted sandbox does not get a new sandbox of the same name', async () => {
+  await createSandbox(server, 'gone');
+  await createSandbox(server, 'kept');
+  const only = await createKey(server, 'editor', ['gone']);
+  const both = await createKey(server, 'editor', ['gone', 'kept']);
+  assert.equal((await server.api('DELETE', '/api/v1/sandboxes/gone')).status, 204);
+  await createSandbox(server, 'gone');
+  assertProblem(await server.api('GET', '/api/v1/datasets', undefined, { key: only.secret, sandbox: 'gone' }), 401, 'UNAUTHORIZED');
+  assertProblem(await server.api('GET', '/api/v1/datasets', undefined, { key: both.secret, sandbox: 'gone' }), 403, 'SANDBOX_FORBIDDEN');
+  assert.equal((await server.api('GET', '/api/v1/datasets', undefined, { key: both.secret, sandbox: 'kept' })).status, 200);
+});
+
 describe('audit log', () => {
 
   test('the audit log records who, what and when for key, sandbox, schema and dataset changes', async () => {
