@@ -60,6 +60,12 @@ export interface RecordStore {
   /** Records of one dataset, newest first, for inspection. */
   listByDataset(sandboxId: string, datasetId: string, options: { limit: number; beforeSeq?: number; batchId?: string }): Promise<StoredRecord[]>;
   listRejections(sandboxId: string, filter: { datasetId?: string; batchId?: string; afterId?: number; limit: number }): Promise<StoredRejection[]>;
+  /**
+   * Rejected records whose text mentions any of the values (case-insensitive), for privacy
+   * requests: rejected records are not indexed by identity.
+   */
+  rejectionsMentioning(sandboxId: string, values: readonly string[]): Promise<StoredRejection[]>;
+  deleteRejections(sandboxId: string, ids: readonly number[]): Promise<number>;
   /** Deletes records of a dataset whose timestamp is before `beforeMs`; returns how many. */
   expire(sandboxId: string, datasetId: string, beforeMs: number): Promise<number>;
   deleteDataset(sandboxId: string, datasetId: string): Promise<void>;

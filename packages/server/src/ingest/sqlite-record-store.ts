@@ -25,6 +25,32 @@ interface RecordRow {
   body: string;
 }
 
+interface RejectionRow {
+  id: number;
+  sandbox_id: string;
+  dataset_id: string;
+  batch_id: string | null;
+  source: string;
+  idx: number;
+  errors: string;
+  body: string;
+  rejected_at: number;
+}
+
+function rejectionFromRow(r: RejectionRow): StoredRejection {
+  return {
+    id: r.id,
+    sandboxId: r.sandbox_id,
+    datasetId: r.dataset_id,
+    ...(r.batch_id ? { batchId: r.batch_id } : {}),
+    source: r.source,
+    index: r.idx,
+    errors: JSON.parse(r.errors) as FieldError[],
+    body: r.body,
+    rejectedAt: r.rejected_at,
+  };
+}
+
 function recordFromRow(r: RecordRow): StoredRecord {
   return {
     seq: r.seq,
@@ -125,30 +151,23 @@ export class SqliteRecordStore implements RecordStore {
            AND (@datasetId IS NULL OR dataset_id = @datasetId) AND (@batchId IS NULL OR batch_id = @batchId)
            AND id > @afterId ORDER BY id LIMIT @limit`,
       )
-      .all({ sandboxId, datasetId: f.datasetId ?? null, batchId: f.batchId ?? null, afterId: f.afterId ?? 0, limit: f.limit }) as {
-      id: number;
-      sandbox_id: string;
-      dataset_id: string;
-      batch_id: string | null;
-      source: string;
-      idx: number;
-      errors: string;
-      body: string;
-      rejected_at: number;
-    }[];
-    return rows.map(
-      (r): StoredRejection => ({
-        id: r.id,
-        sandboxId: r.sandbox_id,
-        datasetId: r.dataset_id,
-        ...(r.batch_id ? { batchId: r.batch_id } : {}),
-        source: r.source,
-        index: r.idx,
-        errors: JSON.parse(r.errors) as FieldError[],
-        body: r.body,
-        rejectedAt: r.rejected_at,
-      }),
-    );
+      .all({ sandboxId, datasetId: f.datasetId ?? null, batchId: f.batchId ?? null, afterId: f.afterId ?? 0, limit: f.limit }) as RejectionRow[];
+    return rows.map(rejectionFromRow);
+  }
+
+  async rejectionsMentioning(sandboxId: string, values: readonly string[]) {
+    const stmt = this.db.prepare('SELECT * FROM rejected_records WHERE sandbox_id = ? AND instr(lower(body), ?) > 0');
+    const found = new Map<number, StoredRejection>();
+    for (const value of values) {
+      if (value.length < 3) continue; // too short to name a person; would match everything
+      for (const row of stmt.all(sandboxId, value.toLowerCase()) as RejectionRow[]) found.set(row.id, rejectionFromRow(row));
+    }
+    return [...found.values()].sort((a, b) => a.id - b.id);
+  }
+
+  async deleteRejections(sandboxId: string, ids: readonly number[]) {
+    const stmt = this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ? AND id = ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(sandboxId, id).changes, 0))();
   }
 
   async expire(sandboxId: string, datasetId: string, beforeMs: number) {

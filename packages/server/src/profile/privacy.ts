@@ -35,7 +35,7 @@ export const PrivacyJob = Type.Object({
   identity: PrivacyJobInput.properties.identity,
   status: Type.Union([Type.Literal('processing'), Type.Literal('complete'), Type.Literal('failed')]),
   message: Type.String(),
-  counts: Type.Object({ identities: Type.Integer(), records: Type.Integer(), fragments: Type.Integer() }),
+  counts: Type.Object({ identities: Type.Integer(), records: Type.Integer(), fragments: Type.Integer(), rejectedRecords: Type.Integer() }),
   createdAt: Type.String({ format: 'date-time' }),
   completedAt: Type.Optional(Type.String({ format: 'date-time' })),
   /** For access jobs: where to download the file. */
@@ -79,7 +79,7 @@ export class PrivacyService {
       identity: input.identity,
       status: 'processing',
       message: 'processing',
-      counts: { identities: 0, records: 0, fragments: 0 },
+      counts: { identities: 0, records: 0, fragments: 0, rejectedRecords: 0 },
       createdAt: new Date().toISOString(),
     };
     this.save(sandbox.id, job);
@@ -132,25 +132,28 @@ export class PrivacyService {
     const identities = graph ? [...graph.nodes.keys()] : [key];
     const recordSeqs = await this.deps.profileStore.recordSeqs(sandboxId, identities);
     const fragments = await this.deps.profileStore.fragments(sandboxId, identities);
-    return { graph, identities, recordSeqs, fragments, profileId: graph?.id ?? `${namespace}:${value}` };
+    // Rejected records are kept with their reasons but not indexed by identity: find them by value.
+    const rejections = await this.deps.records.rejectionsMentioning(sandboxId, identities.map((k) => splitIdentityKey(k).value));
+    return { graph, identities, recordSeqs, fragments, rejections, profileId: graph?.id ?? `${namespace}:${value}` };
   }
 
   private async erase(sandboxId: string, key: IdentityKey, job: PrivacyJob): Promise<PrivacyJob> {
     await this.deps.settle();
     const person = await this.person(sandboxId, key);
     const done = new Date().toISOString();
-    if (!person.graph && person.recordSeqs.length === 0 && person.fragments.length === 0) {
+    if (!person.graph && person.recordSeqs.length === 0 && person.fragments.length === 0 && person.rejections.length === 0) {
       return { ...job, status: 'complete', message: 'no data is held for this identity; nothing was deleted', completedAt: done };
     }
     for (const eraser of this.erasers) await eraser(sandboxId, person);
     const records = await this.deps.records.deleteSeqs(person.recordSeqs);
+    const rejectedRecords = await this.deps.records.deleteRejections(sandboxId, person.rejections.map((r) => r.id));
     await this.deps.profileStore.deleteIdentities(sandboxId, person.identities);
     await this.deps.identity.deleteIdentities(sandboxId, person.identities);
     return {
       ...job,
       status: 'complete',
-      message: 'the person was deleted from the record log, lake, profile store, identity graph and projections',
-      counts: { identities: person.identities.length, records, fragments: person.fragments.length },
+      message: 'the person was deleted from the record log, rejected records, lake, profile store, identity graph and projections',
+      counts: { identities: person.identities.length, records, fragments: person.fragments.length, rejectedRecords },
       completedAt: done,
     };
   }
@@ -159,7 +162,7 @@ export class PrivacyService {
     await this.deps.settle();
     const person = await this.person(sandboxId, key);
     const done = new Date().toISOString();
-    if (!person.graph && person.recordSeqs.length === 0 && person.fragments.length === 0) {
+    if (!person.graph && person.recordSeqs.length === 0 && person.fragments.length === 0 && person.rejections.length === 0) {
       return { ...job, status: 'complete', message: 'no data is held for this identity', completedAt: done };
     }
     const policy = await this.deps.profiles.policy(sandboxId);
@@ -182,6 +185,12 @@ export class PrivacyService {
       profile: profile as unknown as JsonObject,
       fragments: person.fragments.map((f) => ({ identity: f.identity.replace('\u0000', ':'), datasetId: f.datasetId, updatedAt: new Date(f.updatedAt).toISOString(), attributes: f.attributes })),
       records: records.map((r) => ({ datasetId: r.datasetId, ingestedAt: new Date(r.ingestedAt).toISOString(), record: JSON.parse(r.body) as JsonObject })),
+      rejectedRecords: person.rejections.map((r) => ({
+        datasetId: r.datasetId,
+        rejectedAt: new Date(r.rejectedAt).toISOString(),
+        reasons: r.errors.map((e) => `${e.path} ${e.message}`),
+        received: r.body,
+      })),
     };
     const path = this.filePath(sandboxId, job.id);
     mkdirSync(join(this.deps.dataDir, 'privacy', sandboxId), { recursive: true });
@@ -190,7 +199,7 @@ export class PrivacyService {
       ...job,
       status: 'complete',
       message: 'everything held about the person is in the file',
-      counts: { identities: person.identities.length, records: records.length, fragments: person.fragments.length },
+      counts: { identities: person.identities.length, records: records.length, fragments: person.fragments.length, rejectedRecords: person.rejections.length },
       completedAt: done,
       file: `/api/v1/privacy/jobs/${job.id}/file`,
     };

@@ -138,11 +138,13 @@ test('a delete request removes the person everywhere; an access request returns 
     await server.api('POST', `/api/v1/ingest/${ds.crm}`, { _id: 'p1', crm: { crmId: 'C-9' }, personalEmail: { address: 'gone@example.com' }, loyalty: { tier: 'gold' } });
     await server.api('POST', `/api/v1/ingest/${ds.web}`, { _id: 'e1', timestamp: '2026-11-01T00:00:00Z', identityMap: { ECID: [{ id: ECID }], Email: [{ id: 'gone@example.com' }] } });
     await server.api('POST', `/api/v1/ingest/${ds.crm}`, { _id: 'other', crm: { crmId: 'C-10' }, loyalty: { tier: 'silver' } });
+    // a rejected record that names the person is kept with its reason, until the person asks
+    await server.api('POST', `/api/v1/ingest/${ds.crm}`, { _id: 'bad', crm: { crmId: 'C-9' }, personalEmail: { address: 'gone@example.com' }, loyalty: { points: 'many' } });
 
     const access = await server.api('POST', '/api/v1/privacy/jobs', { type: 'access', identity: { namespace: 'Email', value: 'gone@example.com' } });
     assert.equal(access.status, 201, JSON.stringify(access.body));
     assert.equal(access.body.status, 'complete');
-    assert.deepEqual(access.body.counts, { identities: 3, records: 2, fragments: 1 });
+    assert.deepEqual(access.body.counts, { identities: 3, records: 2, fragments: 1, rejectedRecords: 1 });
     const file = await server.api('GET', access.body.file);
     assert.equal(file.status, 200);
     assert.equal(file.body.profile.attributes.loyalty.tier, 'gold');
@@ -151,6 +153,8 @@ test('a delete request removes the person everywhere; an access request returns 
     const del = await server.api('POST', '/api/v1/privacy/jobs', { type: 'delete', identity: { namespace: 'ECID', value: ECID } });
     assert.equal(del.body.status, 'complete');
     assert.equal(del.body.counts.records, 2);
+    assert.equal(del.body.counts.rejectedRecords, 1);
+    assert.deepEqual((await server.api('GET', `/api/v1/datasets/${ds.crm}/rejections`)).body.items, []);
     for (const identity of [`ECID:${ECID}`, 'Email:gone@example.com', 'CRMID:C-9']) {
       assert.equal((await server.api('GET', `/api/v1/profiles?identity=${identity}`)).status, 404, identity);
       assert.equal((await server.api('GET', `/api/v1/identity/graph?identity=${identity}`)).status, 404, identity);
