@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
+import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../storage/checkpointer.ts';
 import { SqliteTenancyStore } from '../tenancy/sqlite-store.ts';
 import { TenancyService } from '../tenancy/service.ts';
 import { SqliteSchemaStore } from '../schema/sqlite-store.ts';
@@ -60,7 +61,9 @@ export interface Platform {
 
 export async function openPlatform(config: Readonly<Config>): Promise<Platform> {
   const metrics = createMetrics();
-  const db = openSqlite(join(config.dataDir, 'meridian.db'), config.durability);
+  const dbPath = join(config.dataDir, 'meridian.db');
+  const db = openSqlite(dbPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES);
+  const checkpointer = startCheckpointer(dbPath, 250, (message) => process.emitWarning(`WAL checkpoint failed: ${message}`));
 
   const tenancy = new TenancyService(new SqliteTenancyStore(db));
   const schemas = new SchemaService(new SqliteSchemaStore(db));
@@ -86,7 +89,10 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     onError: (err, seq) => process.emitWarning(`profile projection skipped record ${seq}: ${(err as Error).message}`),
   });
   const settleProfiles = () => projector.catchUp();
-  ingest.onAccepted((accepted) => projector.offer(accepted));
+  // Profiles follow ingestion without holding up its answer: reads that need them settle first.
+  ingest.onAccepted((accepted) => {
+    projector.offer(accepted).catch((err: Error) => process.emitWarning(`profile projection failed (retried from the log): ${err.message}`));
+  });
   ingest.addWarningCheck(identityWarningCheck(identity, schemas));
   const privacy = new PrivacyService({
     db,
@@ -181,6 +187,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
       await projector.catchUp().catch(() => undefined);
       query.close();
       await lake.close();
+      await checkpointer.stop();
       db.close();
     },
   };

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the dataset store. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { Dataset } from './model.ts';
 import type { DatasetStore } from './store.ts';
 
@@ -15,28 +15,28 @@ export class SqliteDatasetStore implements DatasetStore {
   }
 
   async list(sandboxId: string) {
-    const rows = this.db.prepare('SELECT doc FROM datasets WHERE sandbox_id = ? ORDER BY name').all(sandboxId) as { doc: string }[];
+    const rows = prepared(this.db, 'SELECT doc FROM datasets WHERE sandbox_id = ? ORDER BY name').all(sandboxId) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as Dataset);
   }
 
   async listWithRetention() {
-    const rows = this.db.prepare('SELECT sandbox_id, doc FROM datasets WHERE retention_days IS NOT NULL').all() as { sandbox_id: string; doc: string }[];
+    const rows = prepared(this.db, 'SELECT sandbox_id, doc FROM datasets WHERE retention_days IS NOT NULL').all() as { sandbox_id: string; doc: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.doc) as Dataset), sandboxId: r.sandbox_id }));
   }
 
   async get(sandboxId: string, id: string) {
-    const row = this.db.prepare('SELECT doc FROM datasets WHERE sandbox_id = ? AND id = ?').get(sandboxId, id) as { doc: string } | undefined;
+    const row = prepared(this.db, 'SELECT doc FROM datasets WHERE sandbox_id = ? AND id = ?').get(sandboxId, id) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Dataset) : undefined;
   }
 
   async getByName(sandboxId: string, name: string) {
-    const row = this.db.prepare('SELECT doc FROM datasets WHERE sandbox_id = ? AND name = ?').get(sandboxId, name) as { doc: string } | undefined;
+    const row = prepared(this.db, 'SELECT doc FROM datasets WHERE sandbox_id = ? AND name = ?').get(sandboxId, name) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Dataset) : undefined;
   }
 
   async put(sandboxId: string, d: Dataset) {
-    this.db
-      .prepare(
+    prepared(
+        this.db,
         `INSERT INTO datasets (sandbox_id, id, name, schema_id, retention_days, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sandbox_id, id) DO UPDATE SET name = excluded.name, retention_days = excluded.retention_days, doc = excluded.doc`,
       )
@@ -44,14 +44,14 @@ export class SqliteDatasetStore implements DatasetStore {
   }
 
   async delete(sandboxId: string, id: string) {
-    return this.db.prepare('DELETE FROM datasets WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    return prepared(this.db, 'DELETE FROM datasets WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
   }
 
   async countBySchema(sandboxId: string, schemaId: string) {
-    return (this.db.prepare('SELECT count(*) AS n FROM datasets WHERE sandbox_id = ? AND schema_id = ?').get(sandboxId, schemaId) as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM datasets WHERE sandbox_id = ? AND schema_id = ?').get(sandboxId, schemaId) as { n: number }).n;
   }
 
   async deleteSandbox(sandboxId: string) {
-    this.db.prepare('DELETE FROM datasets WHERE sandbox_id = ?').run(sandboxId);
+    prepared(this.db, 'DELETE FROM datasets WHERE sandbox_id = ?').run(sandboxId);
   }
 }

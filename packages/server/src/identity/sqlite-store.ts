@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the identity store: nodes and links keyed by graph. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
 import type { IdentitySettings } from './linking.ts';
 import type { IdentityType, Namespace } from './namespaces.ts';
@@ -74,24 +74,22 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async listCustomNamespaces(sandboxId: string) {
-    const rows = this.db.prepare('SELECT doc FROM identity_namespaces WHERE sandbox_id = ? ORDER BY code').all(sandboxId) as { doc: string }[];
+    const rows = prepared(this.db, 'SELECT doc FROM identity_namespaces WHERE sandbox_id = ? ORDER BY code').all(sandboxId) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as Namespace);
   }
 
   async putNamespace(sandboxId: string, namespace: Namespace) {
-    this.db
-      .prepare('INSERT INTO identity_namespaces (sandbox_id, code, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, code) DO UPDATE SET doc = excluded.doc')
+    prepared(this.db, 'INSERT INTO identity_namespaces (sandbox_id, code, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, code) DO UPDATE SET doc = excluded.doc')
       .run(sandboxId, namespace.code, JSON.stringify(namespace));
   }
 
   async getSettings(sandboxId: string) {
-    const doc = this.db.prepare('SELECT doc FROM identity_settings WHERE sandbox_id = ?').pluck().get(sandboxId) as string | undefined;
+    const doc = prepared(this.db, 'SELECT doc FROM identity_settings WHERE sandbox_id = ?').pluck().get(sandboxId) as string | undefined;
     return doc ? (JSON.parse(doc) as IdentitySettings) : undefined;
   }
 
   async putSettings(sandboxId: string, settings: IdentitySettings) {
-    this.db
-      .prepare('INSERT INTO identity_settings (sandbox_id, doc) VALUES (?, ?) ON CONFLICT (sandbox_id) DO UPDATE SET doc = excluded.doc')
+    prepared(this.db, 'INSERT INTO identity_settings (sandbox_id, doc) VALUES (?, ?) ON CONFLICT (sandbox_id) DO UPDATE SET doc = excluded.doc')
       .run(sandboxId, JSON.stringify(settings));
   }
 
@@ -132,8 +130,9 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]) {
-    const delNode = this.db.prepare('DELETE FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?');
-    const delLinks = this.db.prepare(
+    const delNode = prepared(this.db, 'DELETE FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?');
+    const delLinks = prepared(
+      this.db,
       'DELETE FROM identity_links WHERE sandbox_id = ? AND ((a_ns = ? AND a_value = ?) OR (b_ns = ? AND b_value = ?))',
     );
     this.db.transaction(() => {
@@ -148,15 +147,14 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async countGraphs(sandboxId: string) {
-    const row = this.db
-      .prepare('SELECT count(DISTINCT graph_id) AS graphs, count(*) AS identities FROM identity_nodes WHERE sandbox_id = ?')
+    const row = prepared(this.db, 'SELECT count(DISTINCT graph_id) AS graphs, count(*) AS identities FROM identity_nodes WHERE sandbox_id = ?')
       .get(sandboxId) as { graphs: number; identities: number };
     return row;
   }
 
   async deleteSandbox(sandboxId: string) {
     for (const table of ['identity_namespaces', 'identity_settings', 'identity_nodes', 'identity_links']) {
-      this.db.prepare(`DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
+      prepared(this.db, `DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
     }
   }
 }

@@ -14,6 +14,7 @@ import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { NewRecord, NewRejection, RecordStore } from './record-store.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export interface RejectedRecord {
   index: number;
@@ -74,12 +75,15 @@ function recordTime(record: JsonObject, now: number): number {
 export class IngestService {
   private readonly listeners: AcceptedListener[] = [];
   private readonly warningChecks: RecordWarningCheck[] = [];
+  private readonly log: GroupCommit;
 
   constructor(
-    private readonly records: RecordStore,
+    records: RecordStore,
     private readonly schemas: SchemaService,
     private readonly counters?: IngestCounters,
-  ) {}
+  ) {
+    this.log = new GroupCommit(records);
+  }
 
   onAccepted(listener: AcceptedListener): void {
     this.listeners.push(listener);
@@ -128,7 +132,7 @@ export class IngestService {
       });
       validObjects.push(obj);
     }
-    const { inserted, duplicateIndexes, seqs } = await this.records.append(valid, rejections);
+    const { inserted, duplicateIndexes, seqs } = await this.log.append(valid, rejections);
     this.counters?.accepted(sandboxId, options.source, inserted);
     if (rejected.length) this.counters?.rejected(sandboxId, options.source, rejected.length);
     if (duplicateIndexes.length) this.counters?.duplicate(sandboxId, options.source, duplicateIndexes.length);

@@ -1,5 +1,5 @@
 /** Embedded (SQLite, WAL) implementation of the record log. A 2xx is sent only after commit. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { FieldError } from '../app/errors.ts';
 import type { NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
 
@@ -106,16 +106,16 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async readAfter(seq: number, limit: number) {
-    const rows = this.db.prepare('SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as RecordRow[];
+    const rows = prepared(this.db, 'SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as RecordRow[];
     return rows.map(recordFromRow);
   }
 
   async lastSeq() {
-    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM records').get() as { seq: number }).seq;
+    return (prepared(this.db, 'SELECT coalesce(max(seq), 0) AS seq FROM records').get() as { seq: number }).seq;
   }
 
   async readSeqs(seqs: readonly number[]) {
-    const stmt = this.db.prepare('SELECT * FROM records WHERE seq = ?');
+    const stmt = prepared(this.db, 'SELECT * FROM records WHERE seq = ?');
     const out: StoredRecord[] = [];
     for (const seq of seqs) {
       const row = stmt.get(seq) as RecordRow | undefined;
@@ -125,17 +125,17 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async deleteSeqs(seqs: readonly number[]) {
-    const stmt = this.db.prepare('DELETE FROM records WHERE seq = ?');
+    const stmt = prepared(this.db, 'DELETE FROM records WHERE seq = ?');
     return this.db.transaction(() => seqs.reduce((n, seq) => n + stmt.run(seq).changes, 0))();
   }
 
   async countByDataset(sandboxId: string, datasetId: string) {
-    return (this.db.prepare('SELECT count(*) AS n FROM records WHERE sandbox_id = ? AND dataset_id = ?').get(sandboxId, datasetId) as { n: number }).n;
+    return (prepared(this.db, 'SELECT count(*) AS n FROM records WHERE sandbox_id = ? AND dataset_id = ?').get(sandboxId, datasetId) as { n: number }).n;
   }
 
   async listByDataset(sandboxId: string, datasetId: string, o: { limit: number; beforeSeq?: number; batchId?: string }) {
-    const rows = this.db
-      .prepare(
+    const rows = prepared(
+        this.db,
         `SELECT * FROM records WHERE sandbox_id = @sandboxId AND dataset_id = @datasetId
            AND (@before IS NULL OR seq < @before) AND (@batchId IS NULL OR batch_id = @batchId)
          ORDER BY seq DESC LIMIT @limit`,
@@ -145,8 +145,8 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async listRejections(sandboxId: string, f: { datasetId?: string; batchId?: string; afterId?: number; limit: number }) {
-    const rows = this.db
-      .prepare(
+    const rows = prepared(
+        this.db,
         `SELECT * FROM rejected_records WHERE sandbox_id = @sandboxId
            AND (@datasetId IS NULL OR dataset_id = @datasetId) AND (@batchId IS NULL OR batch_id = @batchId)
            AND id > @afterId ORDER BY id LIMIT @limit`,
@@ -156,7 +156,7 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async rejectionsMentioning(sandboxId: string, values: readonly string[]) {
-    const stmt = this.db.prepare('SELECT * FROM rejected_records WHERE sandbox_id = ? AND instr(lower(body), ?) > 0');
+    const stmt = prepared(this.db, 'SELECT * FROM rejected_records WHERE sandbox_id = ? AND instr(lower(body), ?) > 0');
     const found = new Map<number, StoredRejection>();
     for (const value of values) {
       if (value.length < 3) continue; // too short to name a person; would match everything
@@ -166,21 +166,21 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async deleteRejections(sandboxId: string, ids: readonly number[]) {
-    const stmt = this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ? AND id = ?');
+    const stmt = prepared(this.db, 'DELETE FROM rejected_records WHERE sandbox_id = ? AND id = ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(sandboxId, id).changes, 0))();
   }
 
   async expire(sandboxId: string, datasetId: string, beforeMs: number) {
-    return this.db.prepare('DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?').run(sandboxId, datasetId, beforeMs).changes;
+    return prepared(this.db, 'DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?').run(sandboxId, datasetId, beforeMs).changes;
   }
 
   async deleteDataset(sandboxId: string, datasetId: string) {
-    this.db.prepare('DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
-    this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    prepared(this.db, 'DELETE FROM records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    prepared(this.db, 'DELETE FROM rejected_records WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
   }
 
   async deleteSandbox(sandboxId: string) {
-    this.db.prepare('DELETE FROM records WHERE sandbox_id = ?').run(sandboxId);
-    this.db.prepare('DELETE FROM rejected_records WHERE sandbox_id = ?').run(sandboxId);
+    prepared(this.db, 'DELETE FROM records WHERE sandbox_id = ?').run(sandboxId);
+    prepared(this.db, 'DELETE FROM rejected_records WHERE sandbox_id = ?').run(sandboxId);
   }
 }

@@ -13,7 +13,10 @@ async function platformWith(env: Record<string, string> = {}) {
   await bootstrapPlatform(platform);
   const sandbox = await platform.tenancy.getSandbox('prod');
   const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });
-  const put = (records: object[]) => platform.ingest.accept(sandbox.id, crm, records, { source: 'test' });
+  const put = async (records: object[]) => {
+    await platform.ingest.accept(sandbox.id, crm, records, { source: 'test' });
+    await platform.settleProfiles();
+  };
   return { platform, sandbox, put, close: async () => { await platform.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

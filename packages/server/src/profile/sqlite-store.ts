@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the profile store: fragments, the record-identity index, merge policies. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { IdentityKey } from '../identity/graph.ts';
 import { deepMerge, type ProfileFragment } from './merge.ts';
@@ -59,18 +59,17 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async listPolicies(sandboxId: string) {
-    const rows = this.db.prepare('SELECT doc FROM merge_policies WHERE sandbox_id = ? ORDER BY rowid').all(sandboxId) as { doc: string }[];
+    const rows = prepared(this.db, 'SELECT doc FROM merge_policies WHERE sandbox_id = ? ORDER BY rowid').all(sandboxId) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as MergePolicy);
   }
 
   async putPolicy(sandboxId: string, policy: MergePolicy) {
-    this.db
-      .prepare('INSERT INTO merge_policies (sandbox_id, id, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, id) DO UPDATE SET doc = excluded.doc')
+    prepared(this.db, 'INSERT INTO merge_policies (sandbox_id, id, doc) VALUES (?, ?, ?) ON CONFLICT (sandbox_id, id) DO UPDATE SET doc = excluded.doc')
       .run(sandboxId, policy.id, JSON.stringify(policy));
   }
 
   async deletePolicy(sandboxId: string, id: string) {
-    return this.db.prepare('DELETE FROM merge_policies WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    return prepared(this.db, 'DELETE FROM merge_policies WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
   }
 
   async apply(sandboxId: string, batch: ProjectionBatch) {
@@ -80,15 +79,15 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async watermark() {
-    return (this.db.prepare("SELECT value FROM profile_state WHERE key = 'watermark'").pluck().get() as number | undefined) ?? 0;
+    return (prepared(this.db, "SELECT value FROM profile_state WHERE key = 'watermark'").pluck().get() as number | undefined) ?? 0;
   }
 
   async setWatermark(seq: number) {
-    this.db.prepare("INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(seq);
+    prepared(this.db, "INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(seq);
   }
 
   async fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]> {
-    const stmt = this.db.prepare('SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
+    const stmt = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
     const out: ProfileFragment[] = [];
     for (const identity of identities) {
       for (const r of stmt.all(sandboxId, identity) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[]) {
@@ -100,7 +99,8 @@ export class SqliteProfileStore implements ProfileStore {
 
   async timeline(sandboxId: string, identities: readonly IdentityKey[], q: TimelineQuery): Promise<TimelineEntry[]> {
     const types = q.eventTypes && q.eventTypes.length > 0 ? q.eventTypes : null;
-    const stmt = this.db.prepare(
+    const stmt = prepared(
+      this.db,
       `SELECT seq, ts, dataset_id, event_type FROM record_identities
        WHERE sandbox_id = @sandboxId AND identity = @identity AND kind = 'event' AND is_primary = 1 AND in_profile = 1
          AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts < @to)
@@ -129,15 +129,15 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async recordSeqs(sandboxId: string, identities: readonly IdentityKey[]) {
-    const stmt = this.db.prepare('SELECT seq FROM record_identities WHERE sandbox_id = ? AND identity = ?').pluck();
+    const stmt = prepared(this.db, 'SELECT seq FROM record_identities WHERE sandbox_id = ? AND identity = ?').pluck();
     const seqs = new Set<number>();
     for (const identity of identities) for (const seq of stmt.all(sandboxId, identity) as number[]) seqs.add(seq);
     return [...seqs].sort((a, b) => a - b);
   }
 
   async deleteIdentities(sandboxId: string, identities: readonly IdentityKey[]) {
-    const delFragments = this.db.prepare('DELETE FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
-    const delIndex = this.db.prepare('DELETE FROM record_identities WHERE sandbox_id = ? AND identity = ?');
+    const delFragments = prepared(this.db, 'DELETE FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
+    const delIndex = prepared(this.db, 'DELETE FROM record_identities WHERE sandbox_id = ? AND identity = ?');
     this.db.transaction(() => {
       for (const identity of identities) {
         delFragments.run(sandboxId, identity);
@@ -147,19 +147,18 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async deleteDataset(sandboxId: string, datasetId: string) {
-    this.db.prepare('DELETE FROM profile_fragments WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
-    this.db.prepare('DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    prepared(this.db, 'DELETE FROM profile_fragments WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
+    prepared(this.db, 'DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ?').run(sandboxId, datasetId);
   }
 
   async expire(sandboxId: string, datasetId: string, beforeMs: number) {
-    return this.db
-      .prepare('DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?')
+    return prepared(this.db, 'DELETE FROM record_identities INDEXED BY record_identities_dataset WHERE sandbox_id = ? AND dataset_id = ? AND ts < ?')
       .run(sandboxId, datasetId, beforeMs).changes;
   }
 
   async deleteSandbox(sandboxId: string) {
     for (const table of ['merge_policies', 'profile_fragments', 'record_identities']) {
-      this.db.prepare(`DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
+      prepared(this.db, `DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
     }
   }
 }

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the schema store: one JSON document per schema. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { SchemaDoc } from './model.ts';
 import type { SchemaStore } from './store.ts';
 
@@ -14,23 +14,23 @@ export class SqliteSchemaStore implements SchemaStore {
   }
 
   async list(sandboxId: string) {
-    const rows = this.db.prepare('SELECT doc FROM schemas WHERE sandbox_id = ? ORDER BY name').all(sandboxId) as { doc: string }[];
+    const rows = prepared(this.db, 'SELECT doc FROM schemas WHERE sandbox_id = ? ORDER BY name').all(sandboxId) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as SchemaDoc);
   }
 
   async get(sandboxId: string, id: string) {
-    const row = this.db.prepare('SELECT doc FROM schemas WHERE sandbox_id = ? AND id = ?').get(sandboxId, id) as { doc: string } | undefined;
+    const row = prepared(this.db, 'SELECT doc FROM schemas WHERE sandbox_id = ? AND id = ?').get(sandboxId, id) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as SchemaDoc) : undefined;
   }
 
   async getByName(sandboxId: string, name: string) {
-    const row = this.db.prepare('SELECT doc FROM schemas WHERE sandbox_id = ? AND name = ?').get(sandboxId, name) as { doc: string } | undefined;
+    const row = prepared(this.db, 'SELECT doc FROM schemas WHERE sandbox_id = ? AND name = ?').get(sandboxId, name) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as SchemaDoc) : undefined;
   }
 
   async put(sandboxId: string, schema: SchemaDoc) {
-    this.db
-      .prepare(
+    prepared(
+        this.db,
         `INSERT INTO schemas (sandbox_id, id, name, doc) VALUES (?, ?, ?, ?)
          ON CONFLICT (sandbox_id, id) DO UPDATE SET name = excluded.name, doc = excluded.doc`,
       )
@@ -38,10 +38,10 @@ export class SqliteSchemaStore implements SchemaStore {
   }
 
   async delete(sandboxId: string, id: string) {
-    return this.db.prepare('DELETE FROM schemas WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    return prepared(this.db, 'DELETE FROM schemas WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
   }
 
   async deleteSandbox(sandboxId: string) {
-    this.db.prepare('DELETE FROM schemas WHERE sandbox_id = ?').run(sandboxId);
+    prepared(this.db, 'DELETE FROM schemas WHERE sandbox_id = ?').run(sandboxId);
   }
 }

@@ -12,7 +12,12 @@ import { dirname } from 'node:path';
 
 export type SqliteDatabase = Database.Database;
 
-export function openSqlite(path: string, durability: 'normal' | 'full' = 'normal'): SqliteDatabase {
+export function openSqlite(
+  path: string,
+  durability: 'normal' | 'full' = 'normal',
+  /** Pages of WAL after which this connection checkpoints inline; raise it when a checkpointer runs. */
+  autoCheckpointPages = 1000,
+): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -20,10 +25,28 @@ export function openSqlite(path: string, durability: 'normal' | 'full' = 'normal
   // the WAL file in the OS page cache. `full` also fsyncs every commit, for power loss.
   db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
+  db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -65536');
   return db;
+}
+
+const statements = new WeakMap<SqliteDatabase, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for this SQL text, prepared once per database (preparing costs more than
+ * running a simple statement, and hot paths run the same few statements all the time).
+ *
+ * @example
+ *   prepared(db, 'SELECT doc FROM schemas WHERE id = ?').get(id);
+ */
+export function prepared(db: SqliteDatabase, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the tenancy store. */
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { ApiKey, AuditEntry, Role, Sandbox } from './model.ts';
 import type { AuditQuery, NewAuditEntry, StoredApiKey, TenancyStore } from './store.ts';
 
@@ -50,79 +50,78 @@ export class SqliteTenancyStore implements TenancyStore {
   }
 
   async getOrganization() {
-    return this.db.prepare('SELECT id, name FROM organizations LIMIT 1').get() as { id: string; name: string } | undefined;
+    return prepared(this.db, 'SELECT id, name FROM organizations LIMIT 1').get() as { id: string; name: string } | undefined;
   }
 
   async createOrganization(org: { id: string; name: string }) {
-    this.db.prepare('INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, new Date().toISOString());
+    prepared(this.db, 'INSERT INTO organizations (id, name, created_at) VALUES (?, ?, ?)').run(org.id, org.name, new Date().toISOString());
   }
 
   async listSandboxes(): Promise<Sandbox[]> {
-    const rows = this.db.prepare('SELECT * FROM sandboxes ORDER BY created_at, name').all() as SandboxRow[];
+    const rows = prepared(this.db, 'SELECT * FROM sandboxes ORDER BY created_at, name').all() as SandboxRow[];
     return rows.map(sandboxFromRow);
   }
 
   async getSandboxByName(name: string) {
-    const row = this.db.prepare('SELECT * FROM sandboxes WHERE name = ?').get(name) as SandboxRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM sandboxes WHERE name = ?').get(name) as SandboxRow | undefined;
     return row ? sandboxFromRow(row) : undefined;
   }
 
   async createSandbox(s: Sandbox) {
-    this.db
-      .prepare('INSERT INTO sandboxes (id, name, title, type, created_at) VALUES (?, ?, ?, ?, ?)')
+    prepared(this.db, 'INSERT INTO sandboxes (id, name, title, type, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(s.id, s.name, s.title, s.type, s.createdAt);
   }
 
   async deleteSandbox(id: string) {
-    this.db.prepare('DELETE FROM sandboxes WHERE id = ?').run(id);
+    prepared(this.db, 'DELETE FROM sandboxes WHERE id = ?').run(id);
   }
 
   async createApiKey(k: StoredApiKey) {
-    this.db
-      .prepare(
+    prepared(
+        this.db,
         'INSERT INTO api_keys (id, name, role, sandboxes, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(k.id, k.name, k.role, k.sandboxes ? JSON.stringify(k.sandboxes) : null, k.prefix, k.hash, k.createdAt);
   }
 
   async findApiKeyByHash(hash: string) {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
+    const row = prepared(this.db, 'SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
     return row ? keyFromRow(row) : undefined;
   }
 
   async listApiKeys() {
-    const rows = this.db.prepare('SELECT * FROM api_keys ORDER BY created_at').all() as KeyRow[];
+    const rows = prepared(this.db, 'SELECT * FROM api_keys ORDER BY created_at').all() as KeyRow[];
     return rows.map((r) => publicKey(keyFromRow(r)));
   }
 
   async revokeApiKey(id: string, at: string) {
-    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
+    return prepared(this.db, 'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
   }
 
   async limitApiKey(id: string, sandboxes: readonly string[]) {
-    this.db.prepare('UPDATE api_keys SET sandboxes = ? WHERE id = ?').run(JSON.stringify(sandboxes), id);
+    prepared(this.db, 'UPDATE api_keys SET sandboxes = ? WHERE id = ?').run(JSON.stringify(sandboxes), id);
   }
 
   async touchApiKey(id: string, at: string) {
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+    prepared(this.db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
   }
 
   async countActiveKeysWithRole(role: Role) {
-    const row = this.db.prepare('SELECT count(*) AS n FROM api_keys WHERE role = ? AND revoked_at IS NULL').get(role) as { n: number };
+    const row = prepared(this.db, 'SELECT count(*) AS n FROM api_keys WHERE role = ? AND revoked_at IS NULL').get(role) as { n: number };
     return row.n;
   }
 
   async appendAudit(e: NewAuditEntry) {
-    this.db
-      .prepare(
+    prepared(
+        this.db,
         'INSERT INTO audit_log (at, actor, sandbox, action, resource_type, resource_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(new Date().toISOString(), e.actor, e.sandbox ?? null, e.action, e.resourceType, e.resourceId, e.details ? JSON.stringify(e.details) : null);
   }
 
   async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
-    const rows = this.db
-      .prepare(
+    const rows = prepared(
+        this.db,
         `SELECT * FROM audit_log WHERE (@sandbox IS NULL OR sandbox = @sandbox OR (@org = 1 AND sandbox IS NULL))
            AND (@since IS NULL OR sandbox IS NULL OR at >= @since) AND (@before IS NULL OR id < @before)
          ORDER BY id DESC LIMIT @limit`,

@@ -39,7 +39,7 @@ const GraphEdge = Type.Object({
   lastSeen: Type.String(),
 });
 
-export async function identityRoutes(parent: FastifyInstance, { identity, tenancy }: Platform) {
+export async function identityRoutes(parent: FastifyInstance, { identity, tenancy, settleProfiles }: Platform) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/identity/namespaces', {
@@ -107,6 +107,7 @@ export async function identityRoutes(parent: FastifyInstance, { identity, tenanc
     },
   }, async (request) => {
     const { namespace, value } = parseIdentityParam(request.query.identity);
+    await settleProfiles();
     const graph = await identity.graphOf(request.sandbox.id, namespace, value);
     if (!graph) throw problem('NOT_FOUND', `no identity ${namespace}:${value} is known in this sandbox`);
     const iso = (ms: number) => new Date(ms).toISOString();
