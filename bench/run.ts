@@ -6,11 +6,17 @@
  */
 import { runIngestStream } from './ingest-stream.ts';
 import { runIngestCsv } from './ingest-csv.ts';
+import { runPqlEvaluate } from './pql-evaluate.ts';
+import { runPqlBatch } from './pql-batch.ts';
+import { runProfile } from './profile.ts';
 import { printSummary, type BenchmarkReport } from './lib/report.ts';
 
 const BENCHMARKS: { name: string; run: () => Promise<BenchmarkReport> }[] = [
   { name: 'ingest-stream', run: runIngestStream },
   { name: 'ingest-csv', run: runIngestCsv },
+  { name: 'profile', run: runProfile },
+  { name: 'pql-evaluate', run: runPqlEvaluate },
+  { name: 'pql-batch', run: runPqlBatch },
 ];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

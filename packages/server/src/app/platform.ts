@@ -28,6 +28,8 @@ import { ProfileProjector } from '../profile/projector.ts';
 import { EdgeProjection } from '../profile/edge-projection.ts';
 import { PrivacyService } from '../profile/privacy.ts';
 import { identityWarningCheck } from '../identity/ingest-check.ts';
+import { SqliteAudienceStore } from '../segmentation/audiences/sqlite-store.ts';
+import { AudienceService } from '../segmentation/audiences/service.ts';
 import { SqliteBatchStore } from '../ingest/batch/sqlite-batch-store.ts';
 import { BatchService } from '../ingest/batch/service.ts';
 import { Lake } from '../lake/lake.ts';
@@ -47,6 +49,7 @@ export interface Platform {
   profiles: ProfileService;
   edgeProjection: EdgeProjection;
   privacy: PrivacyService;
+  audiences: AudienceService;
   /** Batch file ingestion (CSV, JSON lines, Parquet), processed in worker threads. */
   batches: BatchService;
   /** The columnar lake: typed Parquet per sandbox, dataset and day, following the record log. */
@@ -89,6 +92,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     onError: (err, seq) => process.emitWarning(`profile projection skipped record ${seq}: ${(err as Error).message}`),
   });
   const settleProfiles = () => projector.catchUp();
+  const audiences = new AudienceService(new SqliteAudienceStore(db), schemas, profiles);
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {
     projector.offer(accepted).catch((err: Error) => process.emitWarning(`profile projection failed (retried from the log): ${err.message}`));
@@ -154,6 +158,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     await identity.deleteSandbox(sandbox.id);
     await profiles.deleteSandbox(sandbox.id);
     privacy.deleteSandbox(sandbox.id);
+    await audiences.deleteSandbox(sandbox.id);
     edgeProjection.forgetSandbox(sandbox.id);
   });
 
@@ -177,6 +182,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     profiles,
     edgeProjection,
     privacy,
+    audiences,
     settleProfiles,
     batches,
     lake,

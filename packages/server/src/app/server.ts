@@ -25,6 +25,7 @@ import { systemRoutes } from './routes/system-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
 import { profileRoutes } from './routes/profile-routes.ts';
 import { privacyRoutes } from './routes/privacy-routes.ts';
+import { audienceRoutes } from './routes/audience-routes.ts';
 import { queryRoutes } from './routes/query-routes.ts';
 
 export type App = FastifyInstance;
@@ -100,6 +101,7 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await identityRoutes(api, platform);
       await profileRoutes(api, platform);
       await privacyRoutes(api, platform);
+      await audienceRoutes(api, platform);
       await queryRoutes(api, platform);
       for (const plugin of options.apiPlugins ?? []) await plugin(api, platform);
     },

@@ -10,7 +10,16 @@ export const Problem = Type.Object(
     detail: Type.String(),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), message: Type.String(), index: Type.Optional(Type.Integer()) })),
+      Type.Array(
+        Type.Object({
+          path: Type.String(),
+          message: Type.String(),
+          index: Type.Optional(Type.Integer({ description: 'the record, when the request held several' })),
+          line: Type.Optional(Type.Integer({ description: 'position in PQL text' })),
+          column: Type.Optional(Type.Integer()),
+          offset: Type.Optional(Type.Integer()),
+        }),
+      ),
     ),
   },
   { additionalProperties: true, description: 'RFC 9457 problem details' },
