@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../../testing/harness.ts';
-import { editDistance, nearestField } from './field-hints.ts';
+import { nearestField } from './field-hints.ts';
+import { editDistance } from '../pql/edit-distance.ts';
 
 const pql = (value: string) => ({ type: 'PQL', format: 'pql/text', value });
 

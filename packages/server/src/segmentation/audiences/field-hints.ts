@@ -6,20 +6,8 @@
  *   unknownFieldWarnings(['homeAddress.country'], ['homeAddress.countryCode'], 'profile')
  *   // [{ message: 'profile field "homeAddress.country" is not in any schema; nearest: homeAddress.countryCode' }]
  */
+import { editDistance } from '../pql/edit-distance.ts';
 
-/** Levenshtein distance, bounded: stops counting past `limit`. */
-export function editDistance(a: string, b: string, limit = 64): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 export function nearestField(path: string, known: readonly string[]): string | undefined {
   let best: string | undefined;

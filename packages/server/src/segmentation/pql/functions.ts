@@ -8,6 +8,7 @@
  * @example
  *   functionSpec('contains');  // { syntax: 'method', minArgs: 1, maxArgs: 2, caseFlagArg: 1, ... }
  */
+import { editDistance } from './edit-distance.ts';
 
 export type FunctionSyntax = 'infix' | 'prefix' | 'method' | 'global';
 export type FunctionCategory = 'comparison' | 'boolean' | 'arithmetic' | 'string' | 'array' | 'aggregation' | 'map' | 'object' | 'datetime' | 'segment';
@@ -150,7 +151,7 @@ export function closestFunctionName(name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [candidate, spec] of FUNCTIONS) {
     if (spec.syntax !== 'method' && spec.syntax !== 'global') continue;
-    const d = editDistance(lower, candidate.toLowerCase());
+    const d = editDistance(lower, candidate.toLowerCase(), 2);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -159,18 +160,6 @@ export function closestFunctionName(name: string): string | undefined {
   return best;
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /**
  * Describes the arity for messages.
