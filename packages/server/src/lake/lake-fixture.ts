@@ -43,9 +43,14 @@ export interface LakeFixture {
   close(): Promise<void>;
 }
 
-export async function openLakeFixture(options: Partial<Pick<LakeOptions, 'metrics' | 'sliceSize'>> = {}): Promise<LakeFixture> {
+export interface LakeFixtureOptions extends Partial<Pick<LakeOptions, 'metrics' | 'sliceSize'>> {
+  /** SQLite in memory: the lake then flushes in-process (a worker thread cannot open it). */
+  inMemoryDatabase?: boolean;
+}
+
+export async function openLakeFixture({ inMemoryDatabase = false, ...options }: LakeFixtureOptions = {}): Promise<LakeFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-lake-'));
-  const db = openSqlite(join(dataDir, 'meridian.db'));
+  const db = openSqlite(inMemoryDatabase ? ':memory:' : join(dataDir, 'meridian.db'));
   const schemas = new SchemaService(new SqliteSchemaStore(db));
   const catalog = new CatalogService(new SqliteDatasetStore(db), schemas);
   const records = new SqliteRecordStore(db);

@@ -7,7 +7,7 @@ import type { StoredRecord } from '../ingest/record-store.ts';
 import { lakeColumns, lakeTypeOf, toSqlType } from './lake-types.ts';
 import { shapeRow, shapeValue } from './lake-rows.ts';
 import { partFilePath, utcDay } from './lake-layout.ts';
-import { groupSlice } from './lake-writer.ts';
+import { groupSlice } from './slice-writer.ts';
 import { assertReadOnlyText } from './statement-guard.ts';
 import { isoFromMicros } from './duckdb-json.ts';
 import { createViewSql } from './table-views.ts';

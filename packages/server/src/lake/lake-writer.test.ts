@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLakeFixture } from './lake-fixture.ts';
+import { planColumnsFromCatalog } from './column-plans.ts';
 import { LakeWriter } from './lake-writer.ts';
+import { SliceWriter } from './slice-writer.ts';
 import { ParquetWriter } from './parquet-writer.ts';
 import { SqliteLakeStore } from './sqlite-lake-store.ts';
 import type { LakeStore } from './lake-store.ts';
@@ -63,7 +65,8 @@ test('a crash after writing a slice but before the watermark moved re-writes the
         throw new Error('crash before commit');
       },
     });
-    const crashing = new LakeWriter({ records: fx.records, store: crashingStore, parquet, catalog: fx.catalog, schemas: fx.schemas });
+    const slices = new SliceWriter({ records: fx.records, store: crashingStore, parquet, planColumns: planColumnsFromCatalog(fx.catalog, fx.schemas) });
+    const crashing = new LakeWriter({ records: fx.records, store, slices });
     await assert.rejects(crashing.drain(), /crash before commit/);
     const dayDir = join(fx.dataDir, 'lake', 'sandbox=sbx_a', `dataset=${web.id}`, 'day=2026-11-01');
     assert.deepEqual(parquetFilesUnder(dayDir), ['part-00000000000000000001.parquet'], 'the file was written');

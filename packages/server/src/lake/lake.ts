@@ -1,7 +1,8 @@
 /**
  * The columnar lake of one Meridian: typed Parquet files under `<dataDir>/lake`, kept up to date
  * from the record log by a flush loop, pruned by deletion and retention, and described table by
- * table for the query service. Every change goes through one serial queue.
+ * table for the query service. Every change goes through one serial queue. Slices are written by a
+ * worker thread (`flush-worker.ts`) so parsing and shaping records never holds the event loop.
  *
  * @example
  *   const lake = await Lake.open({ dataDir, db, records, catalog, schemas, flushIntervalMs: 2000 });
@@ -11,8 +12,10 @@
  *   await lake.close();
  */
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SqliteDatabase } from '../storage/sqlite.ts';
+import { planColumnsFromCatalog } from './column-plans.ts';
+import { FlushWorker, FlushWorkerCrashed } from './flush-worker-client.ts';
 import { LakeMaintenance } from './lake-maintenance.ts';
 import type { LakeCatalog, LakeMetrics, LakeRecordSource, LakeSchemas } from './lake-sources.ts';
 import type { LakeStore } from './lake-store.ts';
@@ -21,12 +24,17 @@ import { LakeWriter } from './lake-writer.ts';
 import { ParquetWriter, STAGING_DIR } from './parquet-writer.ts';
 import { ReadGate } from './read-gate.ts';
 import { SerialQueue } from '../storage/serial-queue.ts';
+import { SliceWriter, type SliceWriting } from './slice-writer.ts';
 import { SqliteLakeStore } from './sqlite-lake-store.ts';
 
 export interface LakeOptions {
   /** Meridian's data directory; the lake lives in its `lake/` folder. */
   dataDir: string;
-  /** The embedded database holding the watermark and the file catalog. */
+  /**
+   * The embedded database holding the record log, the watermark and the file catalog. The flush
+   * worker thread opens its own connection to the same file (an in-memory database is flushed
+   * in-process instead).
+   */
   db: SqliteDatabase;
   records: LakeRecordSource;
   catalog: LakeCatalog;
@@ -35,7 +43,7 @@ export interface LakeOptions {
   metrics?: LakeMetrics;
   /** Records per slice (default 20,000). */
   sliceSize?: number;
-  /** Told about background flush failures (the next tick retries). */
+  /** Told about background flush failures (the next tick retries) and flush worker crashes (it is restarted). */
   onError?: (err: unknown) => void;
 }
 
@@ -61,20 +69,32 @@ export class Lake {
     /** Absolute path of the lake root. */
     readonly root: string,
     private readonly store: LakeStore,
+    /** Rewrites files for deletions and retention (DuckDB's own threads do the work). */
     private readonly parquet: ParquetWriter,
+    private readonly slices: SliceWriting,
     private readonly options: LakeOptions,
   ) {
-    this.writer = new LakeWriter({ ...options, store, parquet });
+    this.writer = new LakeWriter({ records: options.records, store, slices, metrics: options.metrics });
     this.maintenance = new LakeMaintenance(root, store, parquet, this.gate);
   }
 
-  /** Opens the lake: bookkeeping tables, leftovers of a crash removed, the writer's DuckDB started. */
+  /** Opens the lake: bookkeeping tables, leftovers of a crash removed, the maintenance DuckDB started. */
   static async open(options: LakeOptions): Promise<Lake> {
-    const root = join(options.dataDir, 'lake');
+    const root = resolve(options.dataDir, 'lake');
     const store = new SqliteLakeStore(options.db);
     await removeOrphans(root, await store.allPaths());
     const parquet = await ParquetWriter.open(root);
-    return new Lake(root, store, parquet, options);
+    const planColumns = planColumnsFromCatalog(options.catalog, options.schemas);
+    if (options.db.memory) {
+      const slices = new SliceWriter({ records: options.records, store, parquet, planColumns, sliceSize: options.sliceSize });
+      return new Lake(root, store, parquet, slices, options);
+    }
+    const flushWorker = new FlushWorker({
+      workerData: { ...connectionSettings(options.db), lakeRoot: root, sliceSize: options.sliceSize },
+      planColumns,
+      onCrash: (err) => options.onError?.(err),
+    });
+    return new Lake(root, store, parquet, flushWorker, options);
   }
 
   /** Starts flushing every `flushIntervalMs` (the timer does not keep the process alive). */
@@ -83,7 +103,7 @@ export class Lake {
     const tick = () => {
       if (this.closed) return;
       this.flush()
-        .catch((err: unknown) => this.options.onError?.(err))
+        .catch((err: unknown) => this.reportFailure(err))
         .finally(() => {
           if (!this.closed) this.timer = setTimeout(tick, this.options.flushIntervalMs).unref();
         });
@@ -167,20 +187,26 @@ export class Lake {
     return this.gate.enter();
   }
 
-  /** Stops the loop, writes what is pending, and closes the writer. */
+  /** Stops the loop, writes what is pending, then lets the flush worker thread exit. */
   async close(): Promise<void> {
     if (this.closed) return;
     clearTimeout(this.timer);
     try {
       await this.flush();
     } catch (err) {
-      this.options.onError?.(err);
+      this.reportFailure(err);
     }
     this.closed = true;
     clearTimeout(this.timer);
     await this.queue.idle();
     await this.gate.removeRetired();
     this.parquet.close();
+    await this.slices.close();
+  }
+
+  /** A crash of the flush worker was reported when it happened; anything else is reported here. */
+  private reportFailure(err: unknown): void {
+    if (!(err instanceof FlushWorkerCrashed)) this.options.onError?.(err);
   }
 
   /** Queues a deletion; a flush working through a backlog lets it go before its next slice. */
@@ -196,6 +222,15 @@ export class Lake {
   private assertOpen() {
     if (this.closed) throw new Error('the lake is closed');
   }
+}
+
+/** The main connection's file and settings, for the flush worker's own connection. */
+function connectionSettings(db: SqliteDatabase) {
+  return {
+    databasePath: resolve(db.name),
+    durability: Number(db.pragma('synchronous', { simple: true })) >= 2 ? ('full' as const) : ('normal' as const),
+    autoCheckpointPages: Number(db.pragma('wal_autocheckpoint', { simple: true })),
+  };
 }
 
 /** After a crash: staging files, temp files and Parquet files the catalog does not list. */

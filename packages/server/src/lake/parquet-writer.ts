@@ -25,6 +25,11 @@ export interface ParquetWriterOptions {
   /** DuckDB threads for writing (default 1: the lake must not starve the edge of CPU). */
   threads?: number;
   memoryLimit?: string;
+  /**
+   * Folder under the staging directory where DuckDB spills (default `duckdb-spill`). Each instance
+   * needs its own: two instances spilling into one folder would use the same file names.
+   */
+  spillDirName?: string;
 }
 
 export class ParquetWriter {
@@ -40,7 +45,7 @@ export class ParquetWriter {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads ?? 1),
       memory_limit: options.memoryLimit ?? '512MB',
-      temp_directory: join(staging, 'duckdb-spill'),
+      temp_directory: join(staging, options.spillDirName ?? 'duckdb-spill'),
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });

@@ -1,4 +1,7 @@
-/** Embedded (SQLite) implementation of the lake's watermark and file catalog. */
+/**
+ * Embedded (SQLite) implementation of the lake's watermark and file catalog. Used by both the main
+ * thread and the flush worker thread, each over its own connection to the same database.
+ */
 import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { LakeFile, LakeStore } from './lake-store.ts';
 
@@ -66,7 +69,9 @@ export class SqliteLakeStore implements LakeStore {
   }
 
   async commitSlice(files: readonly LakeFile[], watermark: number) {
-    this.commitAll(files, watermark);
+    // IMMEDIATE takes the write lock up front: the flush worker's connection writes while the main
+    // one does, and a deferred transaction upgrading its lock could fail at once with SQLITE_BUSY.
+    this.commitAll.immediate(files, watermark);
   }
 
   async files(sandboxId: string, datasetId?: string) {
@@ -82,7 +87,7 @@ export class SqliteLakeStore implements LakeStore {
   }
 
   async replaceFiles(removed: readonly string[], added: readonly LakeFile[]) {
-    this.replaceAll(removed, added);
+    this.replaceAll.immediate(removed, added);
   }
 
   async deleteDataset(sandboxId: string, datasetId: string) {

@@ -1,0 +1,29 @@
+/** Messages between the `Lake` (main thread) and its flush worker thread (`flush-worker.ts`). */
+import type { ColumnPlan, DatasetRef } from './column-plans.ts';
+import type { SliceResult } from './slice-writer.ts';
+
+export interface FlushWorkerData {
+  /** The SQLite database holding the record log and the lake's file catalog; the worker opens its own connection. */
+  databasePath: string;
+  durability: 'normal' | 'full';
+  /** The main connection's `wal_autocheckpoint`, so the worker checkpoints no more eagerly than it. */
+  autoCheckpointPages: number;
+  /** Absolute path of the lake root. */
+  lakeRoot: string;
+  sliceSize?: number;
+}
+
+export type ToFlushWorker =
+  | { type: 'writeSlice'; id: number; watermark: number; until: number }
+  /** The answer to a `planColumns` request. */
+  | { type: 'columnPlans'; id: number; plans: ColumnPlan[] }
+  | { type: 'columnPlansFailed'; id: number; message: string }
+  /** Sent only when no slice is in progress: release DuckDB and SQLite, then exit. */
+  | { type: 'close' };
+
+export type FromFlushWorker =
+  /** Mid-slice: the worker needs the current columns of the datasets the slice holds. */
+  | { type: 'planColumns'; id: number; datasets: DatasetRef[] }
+  | { type: 'sliceWritten'; id: number; result: SliceResult }
+  /** The slice failed (nothing committed); the worker keeps running. */
+  | { type: 'sliceFailed'; id: number; message: string };
