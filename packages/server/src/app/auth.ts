@@ -4,7 +4,7 @@
  * principal and the `x-sandbox-name` header to a sandbox the principal may use.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { problem } from './errors.ts';
+import { problem } from '../errors.ts';
 import { principalMaySee, roleAllows, type Permission, type Principal, type Sandbox } from '../tenancy/model.ts';
 import type { TenancyService } from '../tenancy/service.ts';
 

@@ -3,22 +3,12 @@
  * parsing and validation errors are mapped onto the registry, and the unexpected become INTERNAL.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { MeridianError, problem, type FieldError } from './errors.ts';
+import { MeridianError, pointerToPath, problem, type FieldError } from '../errors.ts';
 
 interface AjvLikeError {
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
-}
-
-/** `/body/web/0/name` → `web[0].name`: the dot path users write in schemas and PQL. */
-export function pointerToPath(pointer: string): string {
-  let path = '';
-  for (const part of pointer.split('/').slice(1)) {
-    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
-    path += /^\d+$/.test(key) ? `[${key}]` : path === '' ? key : `.${key}`;
-  }
-  return path;
 }
 
 function requestValidationErrors(error: FastifyError): FieldError[] {

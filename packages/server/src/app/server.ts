@@ -15,7 +15,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { Platform } from './platform.ts';
 import { registerAuth } from './auth.ts';
 import { sendProblem } from './http-errors.ts';
-import { problem } from './errors.ts';
+import { problem } from '../errors.ts';
 import { tenancyRoutes } from './routes/tenancy-routes.ts';
 import { schemaRoutes } from './routes/schema-routes.ts';
 import { datasetRoutes } from './routes/dataset-routes.ts';

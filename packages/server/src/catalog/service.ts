@@ -5,7 +5,7 @@
  * @example
  *   const ds = await catalog.create(sandboxId, { name: 'web_events', schemaId: 'experience-event' }, actor);
  */
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 import { newId } from '../storage/ids.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { Dataset, DatasetInput, DatasetPatch } from './model.ts';

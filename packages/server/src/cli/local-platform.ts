@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../app/config.ts';
 import { openPlatform, type Platform } from '../app/platform.ts';
-import { MeridianError } from '../app/errors.ts';
+import { MeridianError } from '../errors.ts';
 import { CliError } from './cli-error.ts';
 
 /** The database file `openPlatform` keeps in the data directory. */

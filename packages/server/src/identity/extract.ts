@@ -7,7 +7,7 @@
  *   extractIdentities({ identityMap: { Email: [{ id: 'Ann@x.com', primary: true }] } }, [], resolve)
  *   // { identities: [{ namespace: 'Email', value: 'ann@x.com', primary: true, ... }], errors: [] }
  */
-import type { FieldError } from '../app/errors.ts';
+import type { FieldError } from '../errors.ts';
 import type { IdentityDescriptor } from '../schema/model.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
 import { identityKey } from './graph.ts';

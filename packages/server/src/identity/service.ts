@@ -6,7 +6,7 @@
  *   await identity.link(sandboxId, extracted.identities, { datasetId, at: Date.now() });
  *   const graph = await identity.graphOf(sandboxId, 'Email', 'ann@example.com');
  */
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 import { newId } from '../storage/ids.ts';
 import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
 import { DEFAULT_IDENTITY_SETTINGS, linkIdentities, type IdentitySettings, type LinkOutcome, type RecordIdentity } from './linking.ts';

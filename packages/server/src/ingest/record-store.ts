@@ -2,7 +2,7 @@
  * Storage interface of the durable record log: every accepted record, in acceptance order, and
  * every rejected record with its reasons. The embedded implementation is `sqlite-record-store.ts`.
  */
-import type { FieldError } from '../app/errors.ts';
+import type { FieldError } from '../errors.ts';
 
 export interface NewRecord {
   sandboxId: string;

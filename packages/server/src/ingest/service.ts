@@ -9,7 +9,7 @@
  *   outcome.accepted; // 1
  */
 import { randomUUID } from 'node:crypto';
-import type { FieldError } from '../app/errors.ts';
+import type { FieldError } from '../errors.ts';
 import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';

@@ -1,6 +1,6 @@
 /** Embedded (SQLite, WAL) implementation of the record log. A 2xx is sent only after commit. */
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
-import type { FieldError } from '../app/errors.ts';
+import type { FieldError } from '../errors.ts';
 import type { NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
 
 const MIGRATIONS = [

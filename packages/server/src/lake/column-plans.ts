@@ -9,7 +9,7 @@
  *   const [plan] = await planColumns([{ sandboxId: 'sbx_1', datasetId: 'ds_2' }]);
  *   plan.columns?.map((c) => c.name); // ['_id', 'timestamp', ..., '_seq', '_ingested_at', '_batch_id', '_record_time']
  */
-import { MeridianError } from '../app/errors.ts';
+import { MeridianError } from '../errors.ts';
 import type { LakeCatalog, LakeSchemas } from './lake-sources.ts';
 import { lakeColumns, type LakeColumn } from './lake-types.ts';
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { MeridianError } from '../app/errors.ts';
+import { MeridianError } from '../errors.ts';
 import { openLakeFixture, type LakeFixture } from './lake-fixture.ts';
 import { openSandboxDatabase } from './sandbox-database.ts';
 

@@ -11,7 +11,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import { MeridianError, problem } from '../app/errors.ts';
+import { MeridianError, problem } from '../errors.ts';
 import type { JsonObject } from '../storage/json.ts';
 import { duckValueToJson, typeName } from './duckdb-json.ts';
 import type { Lake, LakeTable } from './lake.ts';

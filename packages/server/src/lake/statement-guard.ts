@@ -7,7 +7,7 @@
  *   assertReadOnlyText('COPY web_events TO \'/tmp/x.csv\''); // throws QUERY_REJECTED: "COPY statements are not allowed ..."
  */
 import { StatementType } from '@duckdb/node-api';
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 
 const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE', 'DESCRIBE', 'DESC', 'SHOW', 'SUMMARIZE']);
 const READ_STATEMENT_TYPES = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);

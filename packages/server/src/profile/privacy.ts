@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';

@@ -7,7 +7,7 @@
  *   const profile = await profiles.lookup(sandboxId, 'Email', 'ann@example.com');
  *   profile?.attributes.loyalty; // { tier: 'gold', ... }
  */
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
 import type { RecordStore } from '../ingest/record-store.ts';

@@ -7,7 +7,7 @@
  *   const tree = composeFields(schema);            // { _id: {...}, person: {...}, ... }
  *   const leaves = leafFields(tree);               // [{ path: 'person.name.firstName', type: 'string' }, ...]
  */
-import { problem, type FieldError } from '../app/errors.ts';
+import { problem, type FieldError } from '../errors.ts';
 import { CLASS_FIELDS, fieldGroup } from './field-groups.ts';
 import type { FieldDefinition, SchemaClass } from './model.ts';
 

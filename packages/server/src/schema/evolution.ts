@@ -2,7 +2,7 @@
  * Schema evolution rules: once a dataset of a schema holds data, a change may only add. Removing a
  * field, changing its type or constraints, a class change, or a newly required field is refused.
  */
-import type { FieldError } from '../app/errors.ts';
+import type { FieldError } from '../errors.ts';
 import { composeFields, type ComposableSchema } from './compose.ts';
 import type { FieldDefinition } from './model.ts';
 

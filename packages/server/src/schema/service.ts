@@ -6,7 +6,7 @@
  *   const schema = await schemas.create(sandbox, { name: 'loyalty', class: 'profile', fieldGroups: ['person', 'loyalty'] }, actor);
  *   const validate = await schemas.validator(sandbox.id, schema.id);
  */
-import { problem, type FieldError } from '../app/errors.ts';
+import { problem, type FieldError } from '../errors.ts';
 import { newId } from '../storage/ids.ts';
 import { composeFields, fieldAt, leafFields, type LeafField } from './compose.ts';
 import { nonAdditiveChanges } from './evolution.ts';

@@ -8,8 +8,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FieldError } from '../app/errors.ts';
-import { pointerToPath } from '../app/http-errors.ts';
+import { pointerToPath, type FieldError } from '../errors.ts';
 import { toJsonSchema, type ComposableSchema } from './compose.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under some loaders.

@@ -8,7 +8,7 @@
  *   const principal = await tenancy.authenticate(adminKey!);
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { problem } from '../app/errors.ts';
+import { problem } from '../errors.ts';
 import { newId } from '../storage/ids.ts';
 import type { ApiKey, Principal, Role, Sandbox } from './model.ts';
 import type { AuditQuery, NewAuditEntry, TenancyStore } from './store.ts';

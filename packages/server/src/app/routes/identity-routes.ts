@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
-import { problem } from '../errors.ts';
+import { problem } from '../../errors.ts';
 import { hashedVariant, Namespace, normalizeIdentity } from '../../identity/namespaces.ts';
 import { splitIdentityKey } from '../../identity/graph.ts';
 import { problems } from './common.ts';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
-import { problem } from '../errors.ts';
+import { problem } from '../../errors.ts';
 import { problems } from './common.ts';
 
 const Rejected = Type.Object({

@@ -4,7 +4,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
-import { problem } from '../errors.ts';
+import { problem } from '../../errors.ts';
 import { PrivacyJob, PrivacyJobInput } from '../../profile/privacy.ts';
 import { IdParams, problems } from './common.ts';
 

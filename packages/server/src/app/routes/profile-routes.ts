@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
-import { problem } from '../errors.ts';
+import { problem } from '../../errors.ts';
 import { MergePolicy, MergePolicyInput } from '../../profile/merge-policy.ts';
 import { IdentityQuery, parseIdentityParam } from './identity-routes.ts';
 import { IdParams, problems } from './common.ts';

@@ -4,7 +4,7 @@
  * Started by `read-in-worker.ts`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { MeridianError } from '../../app/errors.ts';
+import { MeridianError } from '../../errors.ts';
 import { prepareChunks } from './prepare-chunks.ts';
 import type { ChunkReaderData, FromChunkReader } from './read-in-worker.ts';
 

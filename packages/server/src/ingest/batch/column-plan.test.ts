@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { composeFields } from '../../schema/compose.ts';
 import { STANDARD_SCHEMAS } from '../../schema/service.ts';
-import { MeridianError } from '../../app/errors.ts';
+import { MeridianError } from '../../errors.ts';
 import { checkMappingTargets, parseMapping, planColumns } from './column-plan.ts';
 import { parseTargetPath, setAtPath } from './field-path.ts';
 import type { JsonObject } from '../../storage/json.ts';

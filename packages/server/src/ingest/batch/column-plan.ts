@@ -8,7 +8,7 @@
  *   const result = planColumns(['email', 'person.name.firstName'], tree, { mapping: { email: 'personalEmail.address' } });
  *   if ('plan' in result) result.plan.columns[0].path; // 'personalEmail.address'
  */
-import { problem, type FieldError } from '../../app/errors.ts';
+import { problem, type FieldError } from '../../errors.ts';
 import type { FieldDefinition } from '../../schema/model.ts';
 import { textCoercer, type TextCoercer } from './coerce.ts';
 import { fieldAtPath, formatPath, parseTargetPath, type PathStep } from './field-path.ts';

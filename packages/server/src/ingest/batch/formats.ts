@@ -5,7 +5,7 @@
  *   resolveFormat(undefined, 'text/csv; charset=utf-8'); // 'csv'
  *   resolveFormat('parquet', 'application/octet-stream'); // 'parquet'
  */
-import { problem } from '../../app/errors.ts';
+import { problem } from '../../errors.ts';
 import type { BatchFormat } from './model.ts';
 
 const FORMAT_BY_MEDIA_TYPE: Record<string, BatchFormat> = {

@@ -6,7 +6,7 @@
  * @example
  *   for await (const chunk of prepareChunks(job, 0)) await write(chunk); // chunk.bodies[0] === '{"crm":{...},"_id":"bat_1:1"}'
  */
-import { MeridianError } from '../../app/errors.ts';
+import { MeridianError } from '../../errors.ts';
 import type { Dataset } from '../../catalog/model.ts';
 import { composeFields } from '../../schema/compose.ts';
 import type { SchemaDoc } from '../../schema/model.ts';

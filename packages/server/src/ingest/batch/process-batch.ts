@@ -9,7 +9,7 @@
  *   const batch = await processBatch(job, { records, batches }, { chunkWritten: (report) => log(report) });
  *   batch.status; // 'partial'
  */
-import { MeridianError } from '../../app/errors.ts';
+import { MeridianError } from '../../errors.ts';
 import type { NewRecord, RecordStore } from '../record-store.ts';
 import type { BatchStore } from './batch-store.ts';
 import { finalStatus, isFinal, type Batch } from './model.ts';

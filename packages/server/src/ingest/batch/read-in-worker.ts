@@ -6,7 +6,7 @@
  * @example
  *   const batch = await processBatch(job, stores, hooks, readChunksInWorker);
  */
-import { MeridianError } from '../../app/errors.ts';
+import { MeridianError } from '../../errors.ts';
 import type { BatchJob, PreparedChunk } from './prepare-chunks.ts';
 import { siblingModule, startModuleWorker } from './worker-spawn.ts';
 

@@ -9,7 +9,7 @@
  *   csvRowToRecord(['Ada', '1815-12-10'], 1, convert); // { record: { person: {...}, _id: 'bat_1:1' } }
  *   csvRowToRecord(['Ada', 'soon'], 2, convert);       // { errors: [{ path: 'person.birthDate', message: 'must be a date ...' }] }
  */
-import type { FieldError } from '../../app/errors.ts';
+import type { FieldError } from '../../errors.ts';
 import type { RecordValidator } from '../../schema/validate.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../storage/json.ts';
 import { CoercionFailure, coerceTypedValue, isBlankCell } from './coerce.ts';

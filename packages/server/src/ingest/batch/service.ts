@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { MeridianError, problem, type FieldError } from '../../app/errors.ts';
+import { MeridianError, problem, type FieldError } from '../../errors.ts';
 import type { Metrics } from '../../app/metrics.ts';
 import type { CatalogService } from '../../catalog/service.ts';
 import type { Dataset } from '../../catalog/model.ts';

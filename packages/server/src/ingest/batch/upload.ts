@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MeridianError, problem } from '../../app/errors.ts';
+import { MeridianError, problem } from '../../errors.ts';
 
 export async function storeUpload(body: Readable, path: string, maxBytes: number): Promise<number> {
   let bytes = 0;

@@ -7,7 +7,7 @@
  *   const check = await audiences.validate(sandbox, { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryCode = "US"' });
  *   check.valid; check.classification?.method; // true, 'edge'
  */
-import { problem } from '../../app/errors.ts';
+import { problem } from '../../errors.ts';
 import type { ProfileService } from '../../profile/service.ts';
 import type { SchemaService } from '../../schema/service.ts';
 import { newId } from '../../storage/ids.ts';

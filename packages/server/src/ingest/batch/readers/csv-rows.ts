@@ -10,7 +10,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse, type CsvError, type Options } from 'csv-parse';
-import { problem } from '../../../app/errors.ts';
+import { problem } from '../../../errors.ts';
 import type { FileRows, ReadOptions, RowRead } from './file-rows.ts';
 
 const PARSE_OPTIONS: Options = {

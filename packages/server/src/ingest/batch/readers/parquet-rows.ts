@@ -9,7 +9,7 @@
  */
 import { statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { problem } from '../../../app/errors.ts';
+import { problem } from '../../../errors.ts';
 import type { JsonValue } from '../../../storage/json.ts';
 import type { FileRows, ReadOptions, RowRead } from './file-rows.ts';
 

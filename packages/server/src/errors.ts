@@ -96,3 +96,13 @@ export interface ProblemDetails {
 export function problem(code: ErrorCode, detail: string, extras?: MeridianError['extras']): MeridianError {
   return new MeridianError(code, detail, extras);
 }
+
+/** `/body/web/0/name` → `web[0].name`: the dot path users write in schemas and PQL. */
+export function pointerToPath(pointer: string): string {
+  let path = '';
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    path += /^\d+$/.test(key) ? `[${key}]` : path === '' ? key : `.${key}`;
+  }
+  return path;
+}
