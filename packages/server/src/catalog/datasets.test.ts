@@ -2,19 +2,13 @@
 /** Dataset promises, through the real server: CRUD, unique names, schema binding, record counts. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
+import { assertProblem, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 let server: TestServer;
 before(async () => {
   server = await startTestServer();
 });
 after(() => server.stop());
-
-function assertProblem(res: ApiResponse, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.body.code, code);
-}
 
 let unique = 0;
 const name = (base: string) => `${base}_${++unique}`;

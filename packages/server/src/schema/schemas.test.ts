@@ -6,19 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
+import { assertProblem, startTestServer, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 let server: TestServer;
 before(async () => {
   server = await startTestServer();
 });
 after(() => server.stop());
-
-function assertProblem(res: ApiResponse, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.body.code, code);
-}
 
 /** The problem's `errors[]` name `path`, and its detail mentions it. */
 function assertNamesPath(res: ApiResponse, path: string, message?: RegExp) {

@@ -9,16 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer, TEST_ADMIN_KEY, type ApiResponse, type TestServer } from '../testing/harness.ts';
-
-function assertProblem(res: ApiResponse, status: number, code: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.body.status, status);
-  assert.equal(res.body.code, code);
-  assert.equal(typeof res.body.title, 'string');
-  assert.equal(typeof res.body.detail, 'string');
-}
+import { assertProblem, startTestServer, TEST_ADMIN_KEY, type ApiResponse, type TestServer } from '../testing/harness.ts';
 
 async function createKey(server: TestServer, role: string, sandboxes?: string[]): Promise<{ id: string; secret: string }> {
   const res = await server.api('POST', '/api/v1/api-keys', { name: `${role} key`, role, ...(sandboxes ? { sandboxes } : {}) });

@@ -8,6 +8,7 @@
  *   const res = await server.api('POST', '/api/v1/datasets', { name: 'events', schemaId: 'experience-event' });
  *   await server.stop();
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,4 +69,14 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
       if (!options.keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Asserts an answer is RFC 9457 problem+json with this status and stable code. */
+export function assertProblem(res: ApiResponse, status: number, code: string): void {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal(res.body.status, status);
+  assert.equal(res.body.code, code);
+  assert.equal(typeof res.body.title, 'string');
+  assert.equal(typeof res.body.detail, 'string');
 }
