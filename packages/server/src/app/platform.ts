@@ -30,6 +30,9 @@ import { PrivacyService } from '../profile/privacy.ts';
 import { identityWarningCheck } from '../identity/ingest-check.ts';
 import { SqliteAudienceStore } from '../segmentation/audiences/sqlite-store.ts';
 import { AudienceService } from '../segmentation/audiences/service.ts';
+import { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
+import type { MembershipStore } from '../segmentation/memberships/store.ts';
+import { StreamingAudiences } from '../segmentation/memberships/streaming.ts';
 import { SqliteBatchStore } from '../ingest/batch/sqlite-batch-store.ts';
 import { BatchService } from '../ingest/batch/service.ts';
 import { Lake } from '../lake/lake.ts';
@@ -50,6 +53,8 @@ export interface Platform {
   edgeProjection: EdgeProjection;
   privacy: PrivacyService;
   audiences: AudienceService;
+  memberships: MembershipStore;
+  streamingAudiences: StreamingAudiences;
   /** Batch file ingestion (CSV, JSON lines, Parquet), processed in worker threads. */
   batches: BatchService;
   /** The columnar lake: typed Parquet per sandbox, dataset and day, following the record log. */
@@ -90,9 +95,24 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     profiles: profileStore,
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(`profile projection skipped record ${seq}: ${(err as Error).message}`),
+    onApplied: (sandboxId, keys) => {
+      streamingAudiences.evaluate(sandboxId, keys).catch((err: Error) => process.emitWarning(`streaming audience evaluation failed: ${err.message}`));
+    },
   });
-  const settleProfiles = () => projector.catchUp();
   const audiences = new AudienceService(new SqliteAudienceStore(db), schemas, profiles);
+  const memberships = new SqliteMembershipStore(db);
+  const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles);
+  /** Profiles, graphs and streaming memberships reflect every accepted record once this resolves. */
+  const settleProfiles = async () => {
+    await projector.catchUp();
+    await streamingAudiences.idle();
+  };
+  audiences.onDeleted((sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId));
+  profiles.addEnricher(async (sandboxId, profile) => {
+    for (const m of await memberships.forProfile(sandboxId, profile.profileId)) {
+      profile.segmentMembership.ups[m.audienceId] = { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() };
+    }
+  });
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {
     projector.offer(accepted).catch((err: Error) => process.emitWarning(`profile projection failed (retried from the log): ${err.message}`));
@@ -109,6 +129,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     settle: settleProfiles,
   });
   privacy.addEraser(async (sandboxId, person) => edgeProjection.forget(sandboxId, person.identities));
+  privacy.addEraser((sandboxId, person) => memberships.deleteProfile(sandboxId, person.profileId));
   const batches = new BatchService(new SqliteBatchStore(db), catalog, schemas, records, {
     dataDir: config.dataDir,
     databasePath: join(config.dataDir, 'meridian.db'),
@@ -159,6 +180,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     await profiles.deleteSandbox(sandbox.id);
     privacy.deleteSandbox(sandbox.id);
     await audiences.deleteSandbox(sandbox.id);
+    await memberships.deleteSandbox(sandbox.id);
     edgeProjection.forgetSandbox(sandbox.id);
   });
 
@@ -183,6 +205,8 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     edgeProjection,
     privacy,
     audiences,
+    memberships,
+    streamingAudiences,
     settleProfiles,
     batches,
     lake,

@@ -30,6 +30,8 @@ export interface ProjectorDeps {
   /** Told about every profile (graph) whose attributes or identities changed. */
   onProfileChanged?: (sandboxId: string, identities: readonly string[]) => void;
   onError?: (err: unknown, seq: number) => void;
+  /** Told, after each write, which identities of profile-enabled records were just applied (audiences evaluate them). */
+  onApplied?: (sandboxId: string, identities: readonly string[]) => void;
 }
 
 /** Records per slice: small enough that a backlog (after a large batch) never holds the event loop for long. */
@@ -138,6 +140,7 @@ export class ProfileProjector {
     const index: RecordIdentityEntry[] = [];
     const links: LinkItem[] = [];
     const changed = new Set<string>();
+    const applied = new Set<string>();
     const datasets = new Map<string, Dataset | null>();
     for (const stored of list) {
       try {
@@ -167,6 +170,7 @@ export class ProfileProjector {
             ...(eventType ? { eventType } : {}),
           });
         }
+        if (dataset.profileEnabled) applied.add(primary.key);
         if (dataset.profileEnabled && kind === 'profile') {
           fragments.push({ identity: primary.key, datasetId: dataset.id, updatedAt: stored.timestamp, attributes: fragmentAttributes(record) });
           changed.add(primary.key);
@@ -178,6 +182,7 @@ export class ProfileProjector {
     if (links.length > 0) for (const key of (await identity.linkBatch(sandboxId, links)).changedKeys) changed.add(key);
     if (fragments.length > 0 || index.length > 0) await profiles.apply(sandboxId, { fragments, index });
     if (changed.size > 0) this.deps.onProfileChanged?.(sandboxId, [...changed]);
+    if (applied.size > 0) this.deps.onApplied?.(sandboxId, [...applied]);
   }
 }
 

@@ -157,6 +157,13 @@ export class ProfileService {
     };
   }
 
+  /** The most recent events of a person's identities, newest first (for audience evaluation). */
+  async eventsOf(sandboxId: string, keys: readonly IdentityKey[], limit: number): Promise<JsonObject[]> {
+    const entries = await this.store.timeline(sandboxId, keys, { limit });
+    const bodies = await this.records.readSeqs(entries.map((e) => e.seq));
+    return bodies.map((r) => JSON.parse(r.body) as JsonObject);
+  }
+
   async deleteSandbox(sandboxId: string) {
     this.policyCache.delete(sandboxId);
     await this.store.deleteSandbox(sandboxId);

@@ -16,7 +16,7 @@ const ValidationResult = Type.Object({
   dependencies: Type.Array(Type.String()),
 });
 
-export async function audienceRoutes(parent: FastifyInstance, { audiences, tenancy }: Platform) {
+export async function audienceRoutes(parent: FastifyInstance, { audiences, tenancy, memberships, settleProfiles }: Platform) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const audit = (actor: string, sandbox: string, action: string, id: string) => tenancy.audit({ actor, sandbox, action, resourceType: 'audience', resourceId: id });
 
@@ -65,6 +65,32 @@ export async function audienceRoutes(parent: FastifyInstance, { audiences, tenan
     config: { permission: 'read' },
     schema: { tags: ['audiences'], summary: 'Get an audience', params: IdParams, response: { 200: Audience, ...problems(401, 403, 404) } },
   }, async (request) => audiences.get(request.sandbox.id, request.params.id));
+
+  app.get('/audiences/:id/members', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['audiences'],
+      summary: 'Current members of an audience (realized or existing), by profile id',
+      params: IdParams,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: {
+        200: Type.Object({
+          items: Type.Array(Type.Object({ profileId: Type.String(), status: Type.String(), lastQualificationTime: Type.String({ format: 'date-time' }) })),
+          next: Type.Optional(Type.String()),
+        }),
+        ...problems(401, 403, 404),
+      },
+    },
+  }, async (request) => {
+    const audience = await audiences.get(request.sandbox.id, request.params.id);
+    await settleProfiles();
+    const limit = request.query.limit ?? 100;
+    const rows = await memberships.members(request.sandbox.id, audience.id, { limit, ...(request.query.cursor ? { afterProfileId: request.query.cursor } : {}) });
+    return {
+      items: rows.map((m) => ({ profileId: m.profileId, status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() })),
+      ...(rows.length === limit ? { next: rows[rows.length - 1].profileId } : {}),
+    };
+  });
 
   app.put('/audiences/:id', {
     config: { permission: 'write' },

@@ -34,6 +34,8 @@ interface SandboxRef {
 }
 
 export class AudienceService {
+  private readonly deletedListeners: ((sandboxId: string, audienceId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly store: AudienceStore,
     private readonly schemas: SchemaService,
@@ -42,6 +44,11 @@ export class AudienceService {
 
   list(sandboxId: string) {
     return this.store.list(sandboxId);
+  }
+
+  /** Told when an audience is deleted, so its memberships go with it. */
+  onDeleted(listener: (sandboxId: string, audienceId: string) => Promise<void>): void {
+    this.deletedListeners.push(listener);
   }
 
   async get(sandboxId: string, id: string): Promise<Audience> {
@@ -101,6 +108,7 @@ export class AudienceService {
     const users = (await this.store.list(sandboxId)).filter((a) => a.dependencies.includes(id));
     if (users.length > 0) throw problem('AUDIENCE_IN_USE', `audiences ${users.map((a) => `"${a.name}"`).join(', ')} use this audience through inSegment`);
     await this.store.delete(sandboxId, id);
+    for (const listener of this.deletedListeners) await listener(sandboxId, id);
   }
 
   deleteSandbox(sandboxId: string) {
