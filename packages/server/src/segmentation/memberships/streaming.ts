@@ -51,11 +51,14 @@ export class StreamingAudiences {
     if (audiences.length === 0) return [];
     const changes: Membership[] = [];
     const seen = new Set<string>();
+    // Audiences grouped by the merge policy they read profiles through, resolved once per pass.
+    const byPolicy = new Map<string, Audience[]>();
+    for (const a of audiences) byPolicy.set(a.mergePolicyId, [...(byPolicy.get(a.mergePolicyId) ?? []), a]);
+    const policies = await Promise.all([...byPolicy.keys()].map((id) => this.profiles.policy(sandboxId, id)));
     for (const identity of identities) {
-      const byPolicy = new Map<string, Audience[]>();
-      for (const a of audiences) byPolicy.set(a.mergePolicyId, [...(byPolicy.get(a.mergePolicyId) ?? []), a]);
-      for (const [policyId, group] of byPolicy) {
-        const policy = await this.profiles.policy(sandboxId, policyId);
+      for (const [i, group] of [...byPolicy.values()].entries()) {
+        const policy = policies[i];
+        const policyId = policy.id;
         const person = await this.profiles.members(sandboxId, identity, policy);
         if (!person || seen.has(`${policyId}/${person.profileId}`)) continue;
         seen.add(`${policyId}/${person.profileId}`);
