@@ -286,3 +286,24 @@ test('a deletion asked for while a long backlog is being written goes before the
     await fx.close();
   }
 });
+
+test('a logged value that does not fit its column (written before a schema change) becomes NULL without holding up its slice', async () => {
+  const fx = await openLakeFixture();
+  try {
+    const web = await fx.dataset('sbx_a', 'web_events');
+    await fx.ingest('sbx_a', web, [event('e1', '2026-11-01T10:00:00Z')]);
+    // Straight into the log, past validation, as a record accepted under an older schema would be.
+    const body = { _id: 'e2', timestamp: '2026-11-01T11:00:00Z', web: { webPageDetails: { name: 'cart' } }, eventType: { not: 'a string' } };
+    await fx.records.append([{ sandboxId: 'sbx_a', datasetId: web.id, recordId: 'e2', timestamp: Date.parse(body.timestamp), body: JSON.stringify({ ...body, timestamp: 'not a time' }) }]);
+    await fx.ingest('sbx_a', web, [event('e3', '2026-11-01T12:00:00Z', 'checkout')]);
+    await fx.lake.flush();
+    const rows = (await fx.sql('sbx_a', 'SELECT _id, timestamp IS NULL AS no_time, web.webPageDetails.name AS page FROM web_events ORDER BY _seq')).rows;
+    assert.deepEqual(rows, [
+      { _id: 'e1', no_time: false, page: 'home' },
+      { _id: 'e2', no_time: true, page: 'cart' },
+      { _id: 'e3', no_time: false, page: 'checkout' },
+    ]);
+  } finally {
+    await fx.close();
+  }
+});

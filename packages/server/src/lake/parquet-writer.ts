@@ -5,15 +5,14 @@
  *
  * @example
  *   const writer = await ParquetWriter.open('/data/lake');
- *   await writer.write('sandbox=s/dataset=d/day=2026-11-01/part-1.parquet', columns, rows);
+ *   await writer.write('sandbox=s/dataset=d/day=2026-11-01/part-1.parquet', columns, lines);
  *   writer.close();
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { JsonObject } from '../storage/json.ts';
-import { toSqlType, type LakeColumn } from './lake-types.ts';
+import { SYSTEM_COLUMNS, toSqlType, type LakeColumn } from './lake-types.ts';
 import { quoteIdent, quoteLiteral } from './sql.ts';
 
 /** Staging files and DuckDB spill files live here; never part of the lake. */
@@ -54,14 +53,31 @@ export class ParquetWriter {
     return new ParquetWriter(root, instance, connection);
   }
 
-  /** Writes `rows` (already shaped to `columns`) to `relPath`, replacing any earlier version. */
-  async write(relPath: string, columns: readonly LakeColumn[], rows: readonly JsonObject[]): Promise<void> {
+  /**
+   * Writes rows to `relPath`, replacing any earlier version. Layout `rows`: each line is a row
+   * already shaped to `columns` (`rowEncoder`). Layout `wrapped`: each line carries the system
+   * columns and the record body under `_body` (`wrappedRowLine`), and DuckDB types the body's
+   * fields while reading; it fails, writing nothing, when a value does not fit its column.
+   */
+  async write(relPath: string, columns: readonly LakeColumn[], lines: readonly string[], layout: 'rows' | 'wrapped' = 'rows'): Promise<void> {
     const staged = join(this.root, STAGING_DIR, `${randomUUID()}.jsonl`);
-    await writeFile(staged, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    await writeFile(staged, lines.join('\n') + '\n');
     try {
-      const types = columns.map((c) => `${quoteLiteral(c.name)}: ${quoteLiteral(toSqlType(c.type))}`).join(', ');
+      const typeOf = (c: LakeColumn) => `${quoteLiteral(c.name)}: ${quoteLiteral(toSqlType(c.type))}`;
+      let types: string;
+      let select: string;
+      if (layout === 'rows') {
+        types = columns.map(typeOf).join(', ');
+        select = '*';
+      } else {
+        const system = columns.filter((c) => SYSTEM_COLUMNS.some((s) => s.name === c.name));
+        const fields = columns.filter((c) => !system.includes(c));
+        const body: LakeColumn = { name: '_body', type: { kind: 'struct', fields } };
+        types = [...system, body].map(typeOf).join(', ');
+        select = columns.map((c) => (system.includes(c) ? quoteIdent(c.name) : `${quoteIdent('_body')}.${quoteIdent(c.name)}`)).join(', ');
+      }
       const source =
-        `SELECT * FROM read_json(${quoteLiteral(staged)}, columns = {${types}}, format = 'newline_delimited', ` +
+        `SELECT ${select} FROM read_json(${quoteLiteral(staged)}, columns = {${types}}, format = 'newline_delimited', ` +
         `maximum_object_size = ${MAX_RECORD_BYTES})`;
       await this.copyAtomically(source, relPath);
     } finally {

@@ -12,7 +12,7 @@
 import type { StoredRecord } from '../ingest/record-store.ts';
 import type { ColumnPlanner, DatasetRef } from './column-plans.ts';
 import { partFilePath, utcDay } from './lake-layout.ts';
-import { shapeRow } from './lake-rows.ts';
+import { rowEncoder, wrappedRowLine } from './lake-rows.ts';
 import type { LakeRecordSource } from './lake-sources.ts';
 import type { LakeFile, LakeStore } from './lake-store.ts';
 import type { LakeColumn } from './lake-types.ts';
@@ -105,7 +105,7 @@ export class SliceWriter implements SliceWriting {
       if (columns === null) continue; // the dataset was deleted; its records leave with it
       const first = group.records[0].seq;
       const path = partFilePath(group.sandboxId, group.datasetId, group.day, first);
-      await this.deps.parquet.write(path, columns, group.records.map((r) => shapeRow(r, columns)));
+      await this.writeGroup(path, columns, group.records);
       files.push({
         path,
         sandboxId: group.sandboxId,
@@ -119,6 +119,23 @@ export class SliceWriter implements SliceWriting {
     }
     await this.deps.store.commitSlice(files, records[records.length - 1].seq);
     return { records: records.length, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * One group's file: first the record bodies as logged, typed by DuckDB (no parsing in JS); if a
+   * value does not fit its column (a record older than a schema change, say), the group is written
+   * again with every value shaped here, where what does not fit becomes NULL.
+   */
+  private async writeGroup(path: string, columns: readonly LakeColumn[], records: readonly StoredRecord[]): Promise<void> {
+    if (columns.some((c) => c.name === '_body')) {
+      await this.deps.parquet.write(path, columns, records.map(rowEncoder(columns)));
+      return;
+    }
+    try {
+      await this.deps.parquet.write(path, columns, records.map(wrappedRowLine), 'wrapped');
+    } catch {
+      await this.deps.parquet.write(path, columns, records.map(rowEncoder(columns)));
+    }
   }
 
   /** The columns of every dataset in the slice, asked for in one call. */
