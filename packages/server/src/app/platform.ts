@@ -24,7 +24,8 @@ import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
 import { SqliteProfileStore } from '../profile/sqlite-store.ts';
 import { ProfileService } from '../profile/service.ts';
-import { ProfileProjector } from '../profile/projector.ts';
+import { ProjectorWorker } from '../profile/projector-worker-client.ts';
+import { planProjectionFromServices } from '../profile/projection-plans.ts';
 import { EdgeProjection } from '../profile/edge-projection.ts';
 import { PrivacyService } from '../profile/privacy.ts';
 import { identityWarningCheck } from '../identity/ingest-check.ts';
@@ -63,6 +64,8 @@ export interface Platform {
   query: QueryService;
   /** Resolves once every accepted record has reached the identity graph and profile store. */
   settleProfiles(): Promise<void>;
+  /** The thread projecting the record log into identities and profiles. */
+  profileProjection: ProjectorWorker;
   /** Stops background work and closes storage. */
   close(): Promise<void>;
 }
@@ -87,14 +90,12 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
   const profileStore = new SqliteProfileStore(db);
   const profiles = new ProfileService(profileStore, identity, records);
   const edgeProjection = new EdgeProjection(profiles, { maxProfiles: config.edgeProjectionMaxProfiles, attributes: [] });
-  const projector = new ProfileProjector({
-    records,
-    catalog,
-    schemas,
-    identity,
-    profiles: profileStore,
+  // Identities and profiles are projected from the log in their own thread, with their own connection.
+  const projector = new ProjectorWorker({
+    workerData: { databasePath: dbPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES },
+    plans: planProjectionFromServices(catalog, schemas, identity),
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
-    onError: (err, seq) => process.emitWarning(`profile projection skipped record ${seq}: ${(err as Error).message}`),
+    onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),
     onApplied: (sandboxId, keys) => {
       streamingAudiences.evaluate(sandboxId, keys).catch((err: Error) => process.emitWarning(`streaming audience evaluation failed: ${err.message}`));
     },
@@ -115,7 +116,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
   });
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {
-    projector.offer(accepted).catch((err: Error) => process.emitWarning(`profile projection failed (retried from the log): ${err.message}`));
+    if (accepted.seqs.length > 0) projector.nudge();
   });
   ingest.addWarningCheck(identityWarningCheck(identity, schemas));
   const privacy = new PrivacyService({
@@ -208,6 +209,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     memberships,
     streamingAudiences,
     settleProfiles,
+    profileProjection: projector,
     batches,
     lake,
     query,
@@ -215,6 +217,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
       await retention.stop();
       await batches.close();
       await projector.catchUp().catch(() => undefined);
+      await projector.close();
       query.close();
       await lake.close();
       await checkpointer.stop();

@@ -44,6 +44,9 @@ describe('datasets', () => {
     const reread = await server.api('GET', `/api/v1/datasets/${dsName}`);
     assert.deepEqual(reread.body.labels, ['C1', 'C2']);
     assert.equal(reread.body.retentionDays, 90);
+    assert.equal((await server.api('PATCH', `/api/v1/datasets/${ds.id}`, { profileEnabled: true })).body.profileEnabled, true);
+    const described = await server.api('PATCH', `/api/v1/datasets/${ds.id}`, { description: 'still profile-enabled' });
+    assert.equal(described.body.profileEnabled, true, 'a patch that does not name profileEnabled leaves it alone');
 
     assert.equal((await server.api('DELETE', `/api/v1/datasets/${dsName}`)).status, 204);
     assertProblem(await server.api('GET', `/api/v1/datasets/${ds.id}`), 404, 'DATASET_NOT_FOUND');

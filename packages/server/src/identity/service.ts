@@ -90,8 +90,9 @@ export class IdentityService {
    * A record whose identities are all already in one graph (the common case: a returning device)
    * costs a lookup per identity and no write.
    */
-  async linkBatch(sandboxId: string, items: readonly LinkItem[]): Promise<LinkBatchResult> {
-    const settings = await this.settings(sandboxId);
+  async linkBatch(sandboxId: string, items: readonly LinkItem[], knownSettings?: IdentitySettings): Promise<LinkBatchResult> {
+    // A projector in a worker thread passes the settings it was planned with (this instance's cache could be stale there).
+    const settings = knownSettings ?? (await this.settings(sandboxId));
     const graphOfKey = new Map<IdentityKey, string | null>();
     const graphs = new Map<string, IdentityGraph>();
     const changed = new Set<string>();

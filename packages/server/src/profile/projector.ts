@@ -4,28 +4,35 @@
  * their primary identity as a fragment, and indexes the record under its identities (timelines,
  * privacy). Its watermark makes a restart resume where it stopped; re-applying a record is harmless.
  *
+ * It runs in its own worker thread in the server (`projector-worker.ts`), or in-process in tests.
+ * What it must know about datasets, schemas and identity settings comes from a planner, once per
+ * pass, so it never acts on a stale copy of the catalog.
+ *
  * @example
  *   const projector = new ProfileProjector(deps);
- *   await projector.catchUp(); // at start, and after each ingest (the response waits for it)
+ *   await projector.catchUp(); // at start, and whenever the log has grown
  */
-import type { CatalogService } from '../catalog/service.ts';
-import type { Dataset } from '../catalog/model.ts';
 import type { RecordStore, StoredRecord } from '../ingest/record-store.ts';
 import type { AcceptedRecords } from '../ingest/service.ts';
 import { extractIdentities, type ExtractedIdentity } from '../identity/extract.ts';
-import { priorityOf } from '../identity/linking.ts';
-import type { IdentityService, LinkItem } from '../identity/service.ts';
-import type { SchemaService } from '../schema/service.ts';
+import { priorityOf, type IdentitySettings } from '../identity/linking.ts';
+import type { LinkBatchResult, LinkItem } from '../identity/service.ts';
 import { SerialQueue } from '../storage/serial-queue.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { ProfileFragment } from './merge.ts';
+import { planResolver, type DatasetPlan, type ProjectionPlanner, type ProjectionPlans } from './projection-plans.ts';
 import type { ProfileStore, RecordIdentityEntry } from './store.ts';
+
+/** The part of the identity service the projector links with. */
+export interface IdentityLinker {
+  linkBatch(sandboxId: string, items: readonly LinkItem[], settings?: IdentitySettings): Promise<LinkBatchResult>;
+}
 
 export interface ProjectorDeps {
   records: RecordStore;
-  catalog: CatalogService;
-  schemas: SchemaService;
-  identity: IdentityService;
+  /** Datasets, identity fields and identity settings of each pass (see projection-plans.ts). */
+  plans: ProjectionPlanner;
+  identity: IdentityLinker;
   profiles: ProfileStore;
   /** Told about every profile (graph) whose attributes or identities changed. */
   onProfileChanged?: (sandboxId: string, identities: readonly string[]) => void;
@@ -95,7 +102,7 @@ export class ProfileProjector {
       if (!list) bySandbox.set(offer.sandboxId, (list = []));
       offer.seqs.forEach((seq, i) => list.push({ seq, datasetId: offer.dataset.id, timestamp: offer.timestamps[i], record: offer.records[i] }));
     }
-    for (const [sandboxId, entries] of bySandbox) await this.applySandbox(sandboxId, entries);
+    await this.applyPass(bySandbox);
     this.position = expected - 1;
     await this.deps.profiles.setWatermark(this.position);
   }
@@ -129,30 +136,39 @@ export class ProfileProjector {
       if (list) list.push(entry);
       else bySandbox.set(r.sandboxId, [entry]);
     }
-    for (const [sandboxId, list] of bySandbox) await this.applySandbox(sandboxId, list);
+    await this.applyPass(bySandbox);
   }
 
-  private async applySandbox(sandboxId: string, list: ProjectionEntry[]) {
-    const { catalog, schemas, identity, profiles } = this.deps;
-    const resolve = await identity.resolver(sandboxId);
-    const settings = await identity.settings(sandboxId);
+  /** One pass: plans for every dataset in it asked for at once, then each sandbox applied in one write. */
+  private async applyPass(bySandbox: Map<string, ProjectionEntry[]>) {
+    const refs = new Map<string, { sandboxId: string; datasetId: string }>();
+    for (const [sandboxId, list] of bySandbox) for (const e of list) refs.set(`${sandboxId}\u0000${e.datasetId}`, { sandboxId, datasetId: e.datasetId });
+    if (refs.size === 0) return;
+    const plans = await this.deps.plans([...refs.values()]);
+    for (const [sandboxId, list] of bySandbox) await this.applySandbox(sandboxId, list, plans);
+  }
+
+  private async applySandbox(sandboxId: string, list: ProjectionEntry[], plans: ProjectionPlans) {
+    const { identity, profiles } = this.deps;
+    const sandboxPlan = plans.sandboxes[sandboxId];
+    if (!sandboxPlan) throw new Error(`no projection plan came back for sandbox ${sandboxId}`);
+    const resolve = planResolver(sandboxPlan);
+    const settings = sandboxPlan.settings;
+    const datasets = new Map<string, DatasetPlan>();
+    for (const p of plans.datasets) if (p.sandboxId === sandboxId) datasets.set(p.datasetId, p);
     const fragments: ProfileFragment[] = [];
     const index: RecordIdentityEntry[] = [];
     const links: LinkItem[] = [];
     const changed = new Set<string>();
     const applied = new Set<string>();
-    const datasets = new Map<string, Dataset | null>();
     for (const stored of list) {
       try {
-        let dataset = datasets.get(stored.datasetId);
-        if (dataset === undefined) {
-          dataset = await catalog.get(sandboxId, stored.datasetId).catch(() => null);
-          datasets.set(stored.datasetId, dataset);
-        }
+        const plan = datasets.get(stored.datasetId);
+        if (!plan) throw new Error(`no projection plan came back for dataset ${stored.datasetId}`);
+        const dataset = plan.dataset;
         if (dataset === null) continue; // dataset deleted since
-        const { doc } = await schemas.compile(sandboxId, dataset.schemaId);
         const record = stored.record;
-        const { identities } = extractIdentities(record, doc.identities, resolve);
+        const { identities } = extractIdentities(record, plan.identityFields, resolve);
         if (identities.length === 0) continue;
         if (dataset.profileEnabled && identities.length > 0) links.push({ identities, datasetId: dataset.id, at: stored.timestamp });
         const primary = primaryIdentity(identities, dataset.class, (ns, type) => priorityOf(ns, type, settings));
@@ -179,7 +195,7 @@ export class ProfileProjector {
         this.deps.onError?.(err, stored.seq);
       }
     }
-    if (links.length > 0) for (const key of (await identity.linkBatch(sandboxId, links)).changedKeys) changed.add(key);
+    if (links.length > 0) for (const key of (await identity.linkBatch(sandboxId, links, settings)).changedKeys) changed.add(key);
     if (fragments.length > 0 || index.length > 0) await profiles.apply(sandboxId, { fragments, index });
     if (changed.size > 0) this.deps.onProfileChanged?.(sandboxId, [...changed]);
     if (applied.size > 0) this.deps.onApplied?.(sandboxId, [...applied]);

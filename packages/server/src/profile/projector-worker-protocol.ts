@@ -1,0 +1,35 @@
+/** Messages between the main thread (`projector-worker-client.ts`) and the profile projector's thread (`projector-worker.ts`). */
+import type { DatasetRef, ProjectionPlans } from './projection-plans.ts';
+
+export interface ProjectorWorkerData {
+  /** The SQLite database holding the record log, identities and profiles; the thread opens its own connection. */
+  databasePath: string;
+  durability: 'normal' | 'full';
+  /** The main connection's `wal_autocheckpoint`, so the thread checkpoints no more eagerly than it. */
+  autoCheckpointPages: number;
+}
+
+export type ToProjectorWorker =
+  /** The log has grown: project what is new (nudges that arrive during a pass fold into one more pass). */
+  | { type: 'nudge' }
+  /** Answer `caughtUp` once everything in the log when this arrived is projected. */
+  | { type: 'catchUp'; id: number }
+  /** The answer to a `plan` request. */
+  | { type: 'plans'; id: number; plans: ProjectionPlans }
+  | { type: 'plansFailed'; id: number; message: string }
+  /** Finish the pass in progress, release SQLite, exit. */
+  | { type: 'close' };
+
+export type FromProjectorWorker =
+  /** Mid-pass: the thread needs the plans of the datasets the pass holds. */
+  | { type: 'plan'; id: number; datasets: DatasetRef[] }
+  | { type: 'caughtUp'; id: number }
+  | { type: 'catchUpFailed'; id: number; message: string }
+  /** Identities of profile-enabled records just applied (streaming audiences evaluate them). */
+  | { type: 'applied'; sandboxId: string; identities: string[] }
+  /** Profiles (by any of their identities) whose attributes or graph changed. */
+  | { type: 'changed'; sandboxId: string; identities: string[] }
+  /** A record that could not be projected and was skipped. */
+  | { type: 'skipped'; seq: number; message: string }
+  /** A pass failed (nothing after the watermark was lost: the next nudge retries from the log). */
+  | { type: 'passFailed'; message: string };

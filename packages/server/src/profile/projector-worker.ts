@@ -1,0 +1,87 @@
+/**
+ * Entry point of the profile projector's worker thread: follows the record log with its own SQLite
+ * connection, links identities and writes profile fragments and the record-identity index off the
+ * main event loop (ingestion and the edge never wait behind it). It asks the main thread for the
+ * plans of each pass and tells it which profiles changed. Started by `projector-worker-client.ts`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
+import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
+import { IdentityService } from '../identity/service.ts';
+import { openSqlite } from '../storage/sqlite.ts';
+import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
+import { ProfileProjector } from './projector.ts';
+import type { FromProjectorWorker, ProjectorWorkerData, ToProjectorWorker } from './projector-worker-protocol.ts';
+import { SqliteProfileStore } from './sqlite-store.ts';
+
+const port = parentPort!;
+const data = workerData as ProjectorWorkerData;
+const send = (message: FromProjectorWorker) => port.postMessage(message);
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+const planRequests = new Map<number, { resolve(plans: ProjectionPlans): void; reject(err: Error): void }>();
+let nextPlanId = 1;
+const plans: ProjectionPlanner = (datasets) =>
+  new Promise((resolve, reject) => {
+    const id = nextPlanId++;
+    planRequests.set(id, { resolve, reject });
+    send({ type: 'plan', id, datasets: [...datasets] });
+  });
+
+const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
+const projector = new ProfileProjector({
+  records: new SqliteRecordStore(db),
+  plans,
+  identity: new IdentityService(new SqliteIdentityStore(db)),
+  profiles: new SqliteProfileStore(db),
+  onApplied: (sandboxId, identities) => send({ type: 'applied', sandboxId, identities: [...identities] }),
+  onProfileChanged: (sandboxId, identities) => send({ type: 'changed', sandboxId, identities: [...identities] }),
+  onError: (err, seq) => send({ type: 'skipped', seq, message: errorText(err) }),
+});
+
+/** The pass in progress, and whether the log grew since it started reading. */
+let running: Promise<void> | undefined;
+let again = false;
+function project(): Promise<void> {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    do {
+      again = false;
+      await projector.catchUp();
+    } while (again);
+  })().finally(() => (running = undefined));
+  return running;
+}
+
+port.on('message', (message: ToProjectorWorker) => {
+  switch (message.type) {
+    case 'nudge':
+      project().catch((err: unknown) => send({ type: 'passFailed', message: errorText(err) }));
+      break;
+    case 'catchUp':
+      project().then(
+        () => send({ type: 'caughtUp', id: message.id }),
+        (err: unknown) => send({ type: 'catchUpFailed', id: message.id, message: errorText(err) }),
+      );
+      break;
+    case 'plans':
+      planRequests.get(message.id)?.resolve(message.plans);
+      planRequests.delete(message.id);
+      break;
+    case 'plansFailed':
+      planRequests.get(message.id)?.reject(new Error(message.message));
+      planRequests.delete(message.id);
+      break;
+    case 'close':
+      void (running ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => {
+          db.close();
+          port.close(); // nothing else keeps the thread alive: it exits
+        });
+      break;
+  }
+});
