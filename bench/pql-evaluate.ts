@@ -7,7 +7,9 @@
  * - edge: 150 edge-eligible audiences on one request (profile + the request's event) — p99 time
  *   for all 150, target ≤ 0.5 ms.
  * The baseline printed beside them is the same loop over 100/150 pre-built closures that only
- * read one profile field, measured in the same run.
+ * read one profile field, measured in the same run. The targets are judged on CPU time per pass
+ * (the machine is shared: a preempted pass shows in wall time, not in CPU time); wall-time
+ * figures and the ratios to the baseline are printed beside them.
  */
 import { parseOrThrow } from '../packages/server/src/segmentation/pql/index.ts';
 import { compileExpression, type CompiledExpression } from '../packages/server/src/segmentation/evaluate/index.ts';
@@ -60,17 +62,35 @@ function event(i: number, now: number): JsonObject {
   };
 }
 
-function measure(audiences: CompiledExpression[], inputs: EvaluationInput[], rounds: number): number[] {
-  const samples: number[] = [];
+interface Samples {
+  wallMs: number[];
+  cpuMs: number[];
+}
+
+/**
+ * Times `rounds` passes of every audience over one input. Each pass gets a fresh copy of the
+ * events array (made before its timer starts), as a real pass does: the engine's per-array
+ * caches (event order, event-type index) are then built inside the timed pass, never reused
+ * from an earlier one. Wall time and CPU time (`process.cpuUsage`, which a preempted process
+ * does not accrue) are kept per pass.
+ */
+function measure(audiences: CompiledExpression[], inputs: EvaluationInput[], rounds: number): Samples {
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
   let sink = 0;
   for (let r = 0; r < rounds; r++) {
-    const input = inputs[r % inputs.length];
+    const base = inputs[r % inputs.length];
+    const input: EvaluationInput = { ...base, events: base.events.slice() };
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (const audience of audiences) if (audience.matches(input)) sink++;
-    samples.push(performance.now() - started);
+    const wall = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    wallMs.push(wall);
+    cpuMs.push((used.user + used.system) / 1000);
   }
   if (sink < 0) say(NAME, 'unreachable');
-  return samples;
+  return { wallMs, cpuMs };
 }
 
 export async function runPqlEvaluate(): Promise<BenchmarkReport> {
@@ -92,20 +112,30 @@ export async function runPqlEvaluate(): Promise<BenchmarkReport> {
 
   measure(streaming, streamingInputs, 2000);
   measure(edge, edgeInputs, 2000);
-  const s = summarizeLatencies(measure(streaming, streamingInputs, rounds));
-  const sBase = summarizeLatencies(measure(baseline(100), streamingInputs, rounds));
-  const e = summarizeLatencies(measure(edge, edgeInputs, rounds));
-  const eBase = summarizeLatencies(measure(baseline(150), edgeInputs, rounds));
+  const run = (audiences: CompiledExpression[], inputs: EvaluationInput[]) => {
+    const samples = measure(audiences, inputs, rounds);
+    return { wall: summarizeLatencies(samples.wallMs), cpu: summarizeLatencies(samples.cpuMs) };
+  };
+  const s = run(streaming, streamingInputs);
+  const sBase = run(baseline(100), streamingInputs);
+  const e = run(edge, edgeInputs);
+  const eBase = run(baseline(150), edgeInputs);
   const micro = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
-  say(NAME, `streaming: 100 audiences over 31 events, median ${micro(s.p50Ms)} (p99 ${micro(s.p99Ms)}); edge: 150 audiences, p99 ${formatMs(e.p99Ms)}`);
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+  say(NAME, `streaming: 100 audiences over 31 events, median ${micro(s.wall.p50Ms)} wall / ${micro(s.cpu.p50Ms)} CPU (p99 ${micro(s.wall.p99Ms)} wall / ${micro(s.cpu.p99Ms)} CPU)`);
+  say(NAME, `edge: 150 audiences over 1 event, p99 ${formatMs(e.wall.p99Ms)} wall / ${formatMs(e.cpu.p99Ms)} CPU (median ${micro(e.wall.p50Ms)} wall / ${micro(e.cpu.p50Ms)} CPU)`);
   return {
     benchmark: NAME,
     figures: [
-      { measure: '100 streaming audiences, median', value: micro(s.p50Ms), target: '≤ 50 µs', met: s.p50Ms <= 0.05 },
-      { measure: '150 edge audiences, p99', value: formatMs(e.p99Ms), target: '≤ 0.5 ms', met: e.p99Ms <= 0.5 },
-      { measure: 'baseline 100 field reads, median', value: micro(sBase.p50Ms) },
-      { measure: 'baseline 150 field reads, p99', value: formatMs(eBase.p99Ms) },
+      { measure: '100 streaming audiences, median (CPU)', value: micro(s.cpu.p50Ms), target: '≤ 50 µs', met: s.cpu.p50Ms <= 0.05 },
+      { measure: '150 edge audiences, p99 (CPU)', value: formatMs(e.cpu.p99Ms), target: '≤ 0.5 ms', met: e.cpu.p99Ms <= 0.5 },
+      { measure: '100 streaming audiences, median / p99 (wall)', value: `${micro(s.wall.p50Ms)} / ${micro(s.wall.p99Ms)}` },
+      { measure: '150 edge audiences, median / p99 (wall)', value: `${micro(e.wall.p50Ms)} / ${formatMs(e.wall.p99Ms)}` },
+      { measure: 'streaming ÷ baseline 100 field reads (median wall)', value: `${ratio(s.wall.p50Ms, sBase.wall.p50Ms)} (baseline ${micro(sBase.wall.p50Ms)})` },
+      { measure: 'edge ÷ baseline 150 field reads (p99 wall)', value: `${ratio(e.wall.p99Ms, eBase.wall.p99Ms)} (baseline ${formatMs(eBase.wall.p99Ms)})` },
     ],
-    notes: [`${rounds} rounds each; streaming p99 ${micro(s.p99Ms)}, edge median ${micro(e.p50Ms)}`],
+    notes: [
+      `${rounds} passes each, a fresh events array per pass; CPU time is process.cpuUsage per pass (µs resolution, not accrued while preempted)`,
+    ],
   };
 }

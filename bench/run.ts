@@ -8,7 +8,12 @@ import { runIngestStream } from './ingest-stream.ts';
 import { runIngestCsv } from './ingest-csv.ts';
 import { runPqlEvaluate } from './pql-evaluate.ts';
 import { runPqlBatch } from './pql-batch.ts';
+import { runMembershipLatency } from './membership-latency.ts';
+import { runActivation } from './activation.ts';
 import { runProfile } from './profile.ts';
+import { runDecide } from './decide.ts';
+import { runEdgeDecision } from './edge-decision.ts';
+import { runSdkSize } from './sdk-size.ts';
 import { printSummary, type BenchmarkReport } from './lib/report.ts';
 
 const BENCHMARKS: { name: string; run: () => Promise<BenchmarkReport> }[] = [
@@ -16,7 +21,12 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkReport> }[] = [
   { name: 'ingest-csv', run: runIngestCsv },
   { name: 'profile', run: runProfile },
   { name: 'pql-evaluate', run: runPqlEvaluate },
+  { name: 'decide', run: runDecide },
+  { name: 'edge-decision', run: runEdgeDecision },
+  { name: 'sdk-size', run: runSdkSize },
   { name: 'pql-batch', run: runPqlBatch },
+  { name: 'membership-latency', run: runMembershipLatency },
+  { name: 'activation', run: runActivation },
 ];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -23,5 +23,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...files], { stdio: 'inherit' });
+// Test files are isolated (each server has its own port and data directory) and spend much of
+// their time waiting on servers, browsers and child processes, so a few run at once.
+const concurrency = process.env.MERIDIAN_TEST_CONCURRENCY ?? '3';
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporter, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -31,6 +31,9 @@ export const Config = Type.Object({
   retentionIntervalMs: Type.Integer({ minimum: 1000 }),
   /** Most people the edge projection holds in memory. */
   edgeProjectionMaxProfiles: Type.Integer({ minimum: 1 }),
+  /** PEM certificate and key files: when both are set the server speaks https (the Adobe Web SDK calls the edge over https only). */
+  tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+  tlsKey: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Config = Static<typeof Config>;
 
@@ -64,6 +67,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     queryMaxRows: integer(env, 'MERIDIAN_QUERY_MAX_ROWS', 10_000),
     retentionIntervalMs: integer(env, 'MERIDIAN_RETENTION_INTERVAL_MS', 3_600_000),
     edgeProjectionMaxProfiles: integer(env, 'MERIDIAN_EDGE_PROJECTION_MAX_PROFILES', 1_000_000),
+    ...(env.MERIDIAN_TLS_CERT ? { tlsCert: resolve(env.MERIDIAN_TLS_CERT) } : {}),
+    ...(env.MERIDIAN_TLS_KEY ? { tlsKey: resolve(env.MERIDIAN_TLS_KEY) } : {}),
   };
   if (candidate.adminKey === undefined) delete (candidate as Partial<typeof candidate>).adminKey;
   const problems = [...Value.Errors(Config, candidate)];

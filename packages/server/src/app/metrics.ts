@@ -62,6 +62,31 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: [registry],
     }),
+    activationDelivered: new Counter({
+      name: 'meridian_activation_delivered_total',
+      help: 'Events (or exported rows) accepted by destinations',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    activationRetries: new Counter({
+      name: 'meridian_activation_retries_total',
+      help: 'Deliveries scheduled for another attempt after a retryable failure',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    activationDeadLetters: new Counter({
+      name: 'meridian_activation_dead_letters_total',
+      help: 'Deliveries that failed for good (permanent error or retries exhausted)',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    activationDeliveryDuration: new Histogram({
+      name: 'meridian_activation_delivery_duration_seconds',
+      help: 'Time a destination took to accept one call (event, batch or file export)',
+      labelNames: ['type'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+      registers: [registry],
+    }),
   };
   return metrics;
 }

@@ -34,11 +34,39 @@ import { AudienceService } from '../segmentation/audiences/service.ts';
 import { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
 import type { MembershipStore } from '../segmentation/memberships/store.ts';
 import { StreamingAudiences } from '../segmentation/memberships/streaming.ts';
+import { SqliteComputedAttributeStore } from '../segmentation/computed/sqlite-store.ts';
+import { COMPUTED_ATTRIBUTE_SWEEP_MS, ComputedAttributeService } from '../segmentation/computed/service.ts';
+import { systemClock, type Clock } from '../segmentation/memberships/clock.ts';
+import { SqliteDueStore, SqliteIdentityOwnerStore } from '../segmentation/memberships/sqlite-timing-store.ts';
+import { MembershipTimers } from '../segmentation/memberships/timers.ts';
+import { keepEdgeMembershipsFresh } from '../segmentation/memberships/edge-freshness.ts';
+import { SqliteExternalAudienceStore } from '../segmentation/external/sqlite-store.ts';
+import { withExternalAudiences } from '../segmentation/external/audience-store.ts';
+import { ExternalAudienceService } from '../segmentation/external/service.ts';
 import { SqliteBatchStore } from '../ingest/batch/sqlite-batch-store.ts';
 import { BatchService } from '../ingest/batch/service.ts';
 import { Lake } from '../lake/lake.ts';
 import { RetentionSweeper } from '../catalog/retention.ts';
 import { QueryService } from '../lake/query-service.ts';
+import { SqliteDatastreamStore } from '../edge/datastreams/sqlite-store.ts';
+import { DatastreamService } from '../edge/datastreams/service.ts';
+import { SqliteSourceStore } from '../edge/segment-spec/sqlite-store.ts';
+import { INGEST_SOURCE, SourceService } from '../edge/segment-spec/service.ts';
+import { SqliteJobStore } from '../segmentation/jobs/sqlite-store.ts';
+import { AudienceJobService } from '../segmentation/jobs/service.ts';
+import { AudienceEstimator } from '../segmentation/estimate/estimate.ts';
+import { SqliteGovernanceStore } from '../governance/sqlite-store.ts';
+import { GovernanceService } from '../governance/service.ts';
+import { ActivationService } from '../activation/service.ts';
+import { SqliteActivationStore } from '../activation/sqlite-store.ts';
+import { activationSources } from '../activation/platform-sources.ts';
+import { governanceActivationGuard } from '../governance/activation-guard.ts';
+import { SqliteDecisioningStore } from '../decisioning/sqlite-store.ts';
+import { DecisioningService } from '../decisioning/service.ts';
+import { EdgePipeline } from '../edge/pipeline.ts';
+import { EdgeAudiences } from '../edge/edge-audiences.ts';
+import { RecentEvents } from '../edge/recent-events.ts';
+import { CampaignService } from '../campaign/service.ts';
 
 export interface Platform {
   config: Readonly<Config>;
@@ -56,12 +84,36 @@ export interface Platform {
   audiences: AudienceService;
   memberships: MembershipStore;
   streamingAudiences: StreamingAudiences;
+  /** Aggregates of each profile's events over a window, at `computedAttributes.<name>`. */
+  computedAttributes: ComputedAttributeService;
+  /** Time-based entries and exits: one timer for the earliest due membership change. */
+  membershipTimers: MembershipTimers;
+  /** Audiences of uploaded identities (CSV), kept as ordinary memberships. */
+  externalAudiences: ExternalAudienceService;
   /** Batch file ingestion (CSV, JSON lines, Parquet), processed in worker threads. */
   batches: BatchService;
   /** The columnar lake: typed Parquet per sandbox, dataset and day, following the record log. */
   lake: Lake;
   /** Read-only SQL over a sandbox's datasets. */
   query: QueryService;
+  /** Edge datastreams (configIds) and `resolveDatastream`, the edge's cached lookup. */
+  datastreams: DatastreamService;
+  /** Segment-spec sources: write keys and the mapping of tracking-spec messages into datasets. */
+  sources: SourceService;
+  /** Batch segmentation jobs (run now or on the sandbox's schedule), size history. */
+  audienceJobs: AudienceJobService;
+  /** Audience size estimates from a sample, while editing. */
+  audienceEstimator: AudienceEstimator;
+  /** Labels, marketing actions, policies and `evaluateUsage`, the check activations call. */
+  governance: GovernanceService;
+  /** Destinations, activations and the delivery engine (outbox, per-activation queues, retries, dead letters). */
+  activations: ActivationService;
+  /** Offers, activities, `decide()` over in-memory snapshots of live activities, impressions, conversions, reports. */
+  decisioning: DecisioningService;
+  /** Campaign tool logs coming back (delivery, tracking, quarantine) as events, deliverability and consent. */
+  campaign: CampaignService;
+  /** The edge hot path (interact, Target delivery): identities, edge projection, edge audiences, decide, durable write. */
+  edge: EdgePipeline;
   /** Resolves once every accepted record has reached the identity graph and profile store. */
   settleProfiles(): Promise<void>;
   /** The thread projecting the record log into identities and profiles. */
@@ -70,7 +122,12 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function openPlatform(config: Readonly<Config>): Promise<Platform> {
+/** What tests may replace: the clock of streaming memberships and their timers. */
+export interface PlatformOptions {
+  clock?: Clock;
+}
+
+export async function openPlatform(config: Readonly<Config>, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = createMetrics();
   const dbPath = join(config.dataDir, 'meridian.db');
   const db = openSqlite(dbPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES);
@@ -97,15 +154,32 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),
     onApplied: (sandboxId, keys) => {
-      streamingAudiences.evaluate(sandboxId, keys).catch((err: Error) => process.emitWarning(`streaming audience evaluation failed: ${err.message}`));
+      // Computed attributes first: their pass then queues the streaming audiences of the same people (onUpdated below).
+      computedAttributes.refresh(sandboxId, keys).catch((err: Error) => process.emitWarning(`computed attribute update failed: ${err.message}`));
     },
   });
-  const audiences = new AudienceService(new SqliteAudienceStore(db), schemas, profiles);
+  const externalAudienceStore = new SqliteExternalAudienceStore(db);
+  const audiences = new AudienceService(withExternalAudiences(new SqliteAudienceStore(db), externalAudienceStore), schemas, profiles);
   const memberships = new SqliteMembershipStore(db);
-  const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles);
+  const clock = options.clock ?? systemClock;
+  const dueTimes = new SqliteDueStore(db);
+  const identityOwners = new SqliteIdentityOwnerStore(db);
+  const externalAudiences: ExternalAudienceService = new ExternalAudienceService(
+    externalAudienceStore,
+    identity,
+    profiles,
+    (sandboxId, keys): Promise<unknown> => streamingAudiences.evaluate(sandboxId, keys),
+    () => clock.now(),
+  );
+  const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles, { clock, dueTimes, owners: identityOwners, external: externalAudiences });
+  const membershipTimers = new MembershipTimers(dueTimes, (sandboxId, keys, at) => streamingAudiences.evaluate(sandboxId, keys, at), clock);
+  streamingAudiences.onDueTime((at) => membershipTimers.schedule(at));
+  keepEdgeMembershipsFresh(streamingAudiences, identityOwners, (sandboxId, keys) => edgeProjection.refresh(sandboxId, keys));
+  audiences.onDeleted((sandboxId, audienceId) => dueTimes.deleteAudience(sandboxId, audienceId));
   /** Profiles, graphs and streaming memberships reflect every accepted record once this resolves. */
   const settleProfiles = async () => {
     await projector.catchUp();
+    await computedAttributes.idle();
     await streamingAudiences.idle();
   };
   audiences.onDeleted((sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId));
@@ -114,6 +188,20 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
       profile.segmentMembership.ups[m.audienceId] = { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() };
     }
   });
+  const computedAttributes = new ComputedAttributeService({
+    store: new SqliteComputedAttributeStore(db),
+    profiles,
+    events: { timeline: (sandboxId, keys, query) => profileStore.timeline(sandboxId, keys, query), read: (seqs) => records.readSeqs(seqs) },
+    audiences,
+    clock: () => clock.now(),
+  });
+  // Values are current before the streaming audiences that read them; the edge sees changed values.
+  computedAttributes.onUpdated((sandboxId, keys) => {
+    streamingAudiences.evaluate(sandboxId, keys).catch((err: Error) => process.emitWarning(`streaming audience evaluation failed: ${err.message}`));
+  });
+  computedAttributes.onChanged((sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys));
+  profiles.addEnricher((sandboxId, profile) => computedAttributes.enrich(sandboxId, profile));
+  computedAttributes.start(COMPUTED_ATTRIBUTE_SWEEP_MS);
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {
     if (accepted.seqs.length > 0) projector.nudge();
@@ -131,6 +219,16 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
   });
   privacy.addEraser(async (sandboxId, person) => edgeProjection.forget(sandboxId, person.identities));
   privacy.addEraser((sandboxId, person) => memberships.deleteProfile(sandboxId, person.profileId));
+  privacy.addEraser((sandboxId, person) => computedAttributes.forgetProfile(sandboxId, person.profileId, person.identities));
+  privacy.addEraser(async (sandboxId, person) => {
+    await dueTimes.deleteProfile(sandboxId, person.profileId);
+    await identityOwners.deleteProfile(sandboxId, person.profileId);
+    await externalAudienceStore.forgetIdentities(sandboxId, person.identities);
+  });
+  tenancy.onSandboxDeleted(async (sandbox) => {
+    await dueTimes.deleteSandbox(sandbox.id);
+    await identityOwners.deleteSandbox(sandbox.id);
+  });
   const batches = new BatchService(new SqliteBatchStore(db), catalog, schemas, records, {
     dataDir: config.dataDir,
     databasePath: join(config.dataDir, 'meridian.db'),
@@ -153,6 +251,87 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     onError: (err) => process.emitWarning(`lake flush failed (retried on the next tick): ${(err as Error).message}`),
   });
   const query = new QueryService(lake, { observe: (seconds) => metrics.queryDuration.observe(seconds) });
+  const campaign = new CampaignService({ catalog, schemas, ingest, batches }, { dataDir: config.dataDir, maxBytes: config.batchMaxBytes });
+  const datastreams = new DatastreamService(new SqliteDatastreamStore(db), catalog);
+  const sources = new SourceService(new SqliteSourceStore(db), {
+    catalog,
+    schemas,
+    identity,
+    ingest,
+    onRejected: (sandbox, n) => metrics.recordsRejected.inc({ sandbox, source: INGEST_SOURCE }, n),
+  });
+  catalog.onDatasetDeleted(async (sandboxId, dataset) => {
+    await datastreams.datasetDeleted(sandboxId, dataset.id);
+    await sources.datasetDeleted(sandboxId, dataset.id);
+  });
+  tenancy.onSandboxDeleted(async (sandbox) => {
+    await datastreams.deleteSandbox(sandbox.id);
+    await sources.deleteSandbox(sandbox.id);
+  });
+  const audienceJobs = new AudienceJobService({
+    store: new SqliteJobStore(db),
+    audiences,
+    memberships,
+    profiles,
+    sandboxIds: async () => (await tenancy.listSandboxes()).map((s) => s.id),
+  });
+  const audienceEstimator = new AudienceEstimator(audiences, profiles, memberships, async (sandboxId) => (await identity.stats(sandboxId)).graphs);
+  audiences.onDeleted((sandboxId, audienceId) => audienceJobs.deleteAudience(sandboxId, audienceId));
+  tenancy.onSandboxCreated((sandbox) => audienceJobs.startSchedule(sandbox.id));
+  tenancy.onSandboxDeleted((sandbox) => audienceJobs.deleteSandbox(sandbox.id));
+  const governance = new GovernanceService(new SqliteGovernanceStore(db), { catalog, schemas, profiles, audiences });
+  tenancy.onSandboxDeleted((sandbox) => governance.deleteSandbox(sandbox.id));
+  // Activation: entries and exits become outbox rows (committed before the listener returns).
+  // Governance guards each activation when it is saved and again before each delivery.
+  const activations = await ActivationService.open({
+    store: new SqliteActivationStore(db),
+    sources: activationSources({ profiles, identity, audiences, memberships }),
+    exportRoot: join(config.dataDir, 'exports'),
+    guard: governanceActivationGuard(governance),
+    metrics: {
+      delivered: (type, n, seconds) => {
+        metrics.activationDelivered.inc({ type }, n);
+        metrics.activationDeliveryDuration.observe({ type }, seconds);
+      },
+      retried: (type, n) => metrics.activationRetries.inc({ type }, n),
+      dead: (type, n) => metrics.activationDeadLetters.inc({ type }, n),
+    },
+    onError: (err) => process.emitWarning(`activation delivery failed (retried): ${err.message}`),
+  });
+  governance.onChange((sandboxId) => activations.governanceChanged(sandboxId));
+  catalog.onDatasetDeleted(async (sandboxId) => activations.governanceChanged(sandboxId));
+  streamingAudiences.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
+  computedAttributes.onUpdated((sandboxId, keys) => activations.onProfilesUpdated(sandboxId, keys));
+  audienceJobs.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
+  audiences.onDeleted((sandboxId, audienceId) => activations.audienceDeleted(sandboxId, audienceId));
+  privacy.addEraser((sandboxId, person) => activations.profileDeleted(sandboxId, person.profileId));
+  tenancy.onSandboxDeleted((sandbox) => activations.deleteSandbox(sandbox.id));
+  // Decisioning: live activities compiled into per-sandbox snapshots in memory; auto-allocate epochs on a timer.
+  const decisioning = new DecisioningService(new SqliteDecisioningStore(db), {
+    audienceExists: (sandboxId, audienceId) => audiences.get(sandboxId, audienceId).then(() => true, () => false),
+    onError: (err) => process.emitWarning(`decisioning: ${err.message}`),
+  });
+  await decisioning.load();
+  decisioning.start();
+  tenancy.onSandboxDeleted((sandbox) => decisioning.deleteSandbox(sandbox.id));
+  // The edge hot path: edge audiences compiled once per version, recent edge events per device, decide(), durable write.
+  const edgeAudiences = new EdgeAudiences(audiences, { onError: (err) => process.emitWarning(`edge audiences: ${err.message}`) });
+  const recentEdgeEvents = new RecentEvents({ maxVisitors: config.edgeProjectionMaxProfiles });
+  const edge = new EdgePipeline({
+    datasets: catalog,
+    schemas,
+    ingest,
+    projection: edgeProjection,
+    audiences: edgeAudiences,
+    recent: recentEdgeEvents,
+    decisioning,
+    onError: (err) => process.emitWarning(`edge decisioning record failed: ${err.message}`),
+  });
+  audiences.onDeleted(async (sandboxId) => edgeAudiences.invalidate(sandboxId));
+  tenancy.onSandboxDeleted(async (sandbox) => {
+    edgeAudiences.invalidate(sandbox.id);
+    recentEdgeEvents.forgetSandbox(sandbox.id);
+  });
 
   schemas.setUsageSource({
     usage: async (sandboxId, schemaId) => {
@@ -182,6 +361,7 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     privacy.deleteSandbox(sandbox.id);
     await audiences.deleteSandbox(sandbox.id);
     await memberships.deleteSandbox(sandbox.id);
+    await computedAttributes.deleteSandbox(sandbox.id);
     edgeProjection.forgetSandbox(sandbox.id);
   });
 
@@ -192,6 +372,10 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     (err) => process.emitWarning(`retention sweep failed (retried on the next interval): ${(err as Error).message}`),
   );
   retention.start(config.retentionIntervalMs);
+  // Jobs a restart interrupted are retried; every sandbox's schedule starts.
+  await audienceJobs.start();
+  // Due times survive restarts: the timer is armed from the table, overdue entries fire at once.
+  await membershipTimers.start();
   const platform: Platform = {
     config,
     metrics,
@@ -208,16 +392,34 @@ export async function openPlatform(config: Readonly<Config>): Promise<Platform> 
     audiences,
     memberships,
     streamingAudiences,
+    computedAttributes,
+    membershipTimers,
+    externalAudiences,
     settleProfiles,
     profileProjection: projector,
     batches,
     lake,
     query,
+    datastreams,
+    sources,
+    audienceJobs,
+    audienceEstimator,
+    governance,
+    activations,
+    decisioning,
+    edge,
+    campaign,
     async close() {
+      await activations.close();
+      await decisioning.close();
+      await audienceJobs.close();
+      await membershipTimers.stop();
+      computedAttributes.stop();
       await retention.stop();
       await batches.close();
       await projector.catchUp().catch(() => undefined);
       await projector.close();
+      await computedAttributes.idle();
       query.close();
       await lake.close();
       await checkpointer.stop();

@@ -26,7 +26,20 @@ import { identityRoutes } from './routes/identity-routes.ts';
 import { profileRoutes } from './routes/profile-routes.ts';
 import { privacyRoutes } from './routes/privacy-routes.ts';
 import { audienceRoutes } from './routes/audience-routes.ts';
+import { externalAudienceRoutes } from './routes/external-audience-routes.ts';
 import { queryRoutes } from './routes/query-routes.ts';
+import { datastreamRoutes } from './routes/datastream-routes.ts';
+import { segmentSpecRoutes, sourceRoutes } from './routes/source-routes.ts';
+import { computedAttributeRoutes } from './routes/computed-attribute-routes.ts';
+import { audienceJobRoutes } from './routes/audience-job-routes.ts';
+import { governanceRoutes } from './routes/governance-routes.ts';
+import { activationRoutes } from './routes/activation-routes.ts';
+import { decisioningRoutes } from './routes/decisioning-routes.ts';
+import { campaignRoutes } from './routes/campaign-routes.ts';
+import { edgeInteractRoutes } from '../edge/interact/routes.ts';
+import { targetDeliveryRoutes } from '../edge/delivery/routes.ts';
+import { tlsServerOptions } from '../edge/tls.ts';
+import { sdkRoutes } from '../edge/sdk/sdk-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -44,6 +57,8 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
     // Per-request lines cost throughput on the hot path; refusals and failures are logged by sendProblem.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // https when MERIDIAN_TLS_CERT / MERIDIAN_TLS_KEY are set (the Adobe Web SDK needs it).
+    ...tlsServerOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => sendProblem(error as Error, request, reply));
@@ -90,6 +105,20 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(async (system) => systemRoutes(system, platform));
+  // The Segment tracking API is public (write keys, no API key) and parses its own bodies.
+  await app.register(async (segment) => segmentSpecRoutes(segment, platform));
+  // The Adobe Edge Network endpoints are public (scoped by datastream) and parse their own bodies.
+  await app.register(async (edge) => edgeInteractRoutes(edge, { datastreams: platform.datastreams, pipeline: platform.edge }));
+  await app.register(async (target) =>
+    targetDeliveryRoutes(target, {
+      datastreams: platform.datastreams,
+      sandboxIds: async () => (await platform.tenancy.listSandboxes()).map((s) => s.id),
+      pipeline: platform.edge,
+      snapshot: (sandboxId) => platform.decisioning.snapshot(sandboxId),
+    }),
+  );
+  // The browser SDK (/sdk/meridian.js) and the demo storefront (/demo/) are public static files.
+  await app.register(async (sdk) => sdkRoutes(sdk, { datastreams: platform.datastreams }));
   await app.register(
     async (api) => {
       registerAuth(api, platform.tenancy);
@@ -102,7 +131,16 @@ export async function buildServer(platform: Platform, options: ServerOptions = {
       await profileRoutes(api, platform);
       await privacyRoutes(api, platform);
       await audienceRoutes(api, platform);
+      await externalAudienceRoutes(api, platform);
+      await audienceJobRoutes(api, platform);
       await queryRoutes(api, platform);
+      await datastreamRoutes(api, platform);
+      await sourceRoutes(api, platform);
+      await computedAttributeRoutes(api, platform);
+      await governanceRoutes(api, platform);
+      await activationRoutes(api, platform);
+      await decisioningRoutes(api, platform);
+      await campaignRoutes(api, platform);
       for (const plugin of options.apiPlugins ?? []) await plugin(api, platform);
     },
     { prefix: '/api/v1' },

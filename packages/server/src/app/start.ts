@@ -26,7 +26,7 @@ export async function startServer(config: Readonly<Config>, options: { printKey?
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `${config.tlsCert && config.tlsKey ? 'https' : 'http'}://${host}:${port}`;
   if (boot.adminKey && options.printKey !== false) {
     process.stdout.write(
       `\nMeridian created organization, sandbox "prod" and an admin API key (shown once):\n\n  ${boot.adminKey}\n\n` +

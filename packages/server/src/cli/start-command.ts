@@ -10,7 +10,8 @@ export function startCommand(): Command {
     .description('start the Meridian server (configured by MERIDIAN_* environment variables)')
     .option('--port <port>', 'port to listen on (env MERIDIAN_PORT, default 8080)')
     .option('--data-dir <dir>', 'data directory (env MERIDIAN_DATA_DIR, default ./data)')
-    .action(async (options: { port?: string; dataDir?: string }) => {
+    .option('--demo', 'load the demo retailer (customers, events, audiences, activities, storefront) on first start')
+    .action(async (options: { port?: string; dataDir?: string; demo?: boolean }) => {
       // Loaded here, not at the top: the server's modules take most of a second to load.
       const { loadConfig } = await import('../app/config.ts');
       const { startServer } = await import('../app/start.ts');
@@ -20,6 +21,11 @@ export function startCommand(): Command {
         ...(options.dataDir !== undefined ? { MERIDIAN_DATA_DIR: options.dataDir } : {}),
       });
       const running = await startServer(config);
+      if (options.demo || process.env.MERIDIAN_DEMO === '1') {
+        const { loadDemo } = await import('../demo/load-demo.ts');
+        const { printDemoSummary } = await import('../demo/summary.ts');
+        printDemoSummary(await loadDemo(running));
+      }
       let stopping = false;
       const stop = () => {
         // A terminal's Ctrl-C reaches this process twice (directly and through the launcher).

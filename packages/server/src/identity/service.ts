@@ -162,6 +162,11 @@ export class IdentityService {
     return (await this.store.loadGraphs(sandboxId, [graphId]))[0];
   }
 
+  /** Graphs by id (a merged profile's id is its graph's id), e.g. to list a member's identities. */
+  graphsById(sandboxId: string, graphIds: readonly string[]): Promise<IdentityGraph[]> {
+    return this.store.loadGraphs(sandboxId, graphIds);
+  }
+
   /** Normalizes a looked-up identity the same way ingested ones are. */
   async keyOf(sandboxId: string, namespace: string, value: string): Promise<IdentityKey> {
     const ns = (await this.resolver(sandboxId))(namespace);

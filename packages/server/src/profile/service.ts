@@ -139,6 +139,11 @@ export class ProfileService {
     return profile;
   }
 
+  /** Identities holding profile data, in key order after `after` (or a random sample): how batch jobs and estimates find every person. */
+  profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }): Promise<IdentityKey[]> {
+    return this.store.profileIdentities(sandboxId, options);
+  }
+
   /** The person's events, newest first, with their bodies. */
   async events(sandboxId: string, namespace: string, value: string, query: TimelineQuery & { policyId?: string }) {
     const policy = await this.policy(sandboxId, query.policyId);

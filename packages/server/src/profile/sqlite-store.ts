@@ -128,6 +128,19 @@ export class SqliteProfileStore implements ProfileStore {
       .map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
   }
 
+  async profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }) {
+    const params = { sandboxId, after: options.after ?? '', limit: options.limit };
+    const fragments = `SELECT identity FROM profile_fragments WHERE sandbox_id = @sandboxId AND identity > @after`;
+    const events = `SELECT DISTINCT identity FROM record_identities WHERE sandbox_id = @sandboxId AND identity > @after AND kind = 'event' AND is_primary = 1 AND in_profile = 1`;
+    if (options.sample) return prepared(this.db, `SELECT identity FROM (${fragments} UNION ${events}) ORDER BY random() LIMIT @limit`).pluck().all(params) as IdentityKey[];
+    // Each side walks its primary key from `after` and stops after `limit` identities, so a page costs its size, not the sandbox's.
+    return prepared(
+      this.db,
+      `SELECT identity FROM (SELECT * FROM (${fragments} ORDER BY identity LIMIT @limit) UNION SELECT * FROM (${events} ORDER BY identity LIMIT @limit))
+       ORDER BY identity LIMIT @limit`,
+    ).pluck().all(params) as IdentityKey[];
+  }
+
   async recordSeqs(sandboxId: string, identities: readonly IdentityKey[]) {
     const stmt = prepared(this.db, 'SELECT seq FROM record_identities WHERE sandbox_id = ? AND identity = ?').pluck();
     const seqs = new Set<number>();

@@ -50,6 +50,11 @@ export interface ProfileStore {
 
   fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]>;
   timeline(sandboxId: string, identities: readonly IdentityKey[], query: TimelineQuery): Promise<TimelineEntry[]>;
+  /**
+   * Identities that hold profile data (a fragment or an in-profile event), in key order after
+   * `after`; `sample` instead returns up to `limit` of them at random (audience size estimates).
+   */
+  profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }): Promise<IdentityKey[]>;
   /** Every stored record (any dataset) that carries one of the identities. */
   recordSeqs(sandboxId: string, identities: readonly IdentityKey[]): Promise<number[]>;
   deleteIdentities(sandboxId: string, identities: readonly IdentityKey[]): Promise<void>;

@@ -70,9 +70,13 @@ export async function audienceRoutes(parent: FastifyInstance, { audiences, tenan
     config: { permission: 'read' },
     schema: {
       tags: ['audiences'],
-      summary: 'Current members of an audience (realized or existing), by profile id',
+      summary: 'Members of an audience by profile id: current ones (realized or existing), or those of one status',
       params: IdParams,
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) }),
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        status: Type.Optional(Type.Union([Type.Literal('realized'), Type.Literal('existing'), Type.Literal('exited')])),
+      }),
       response: {
         200: Type.Object({
           items: Type.Array(Type.Object({ profileId: Type.String(), status: Type.String(), lastQualificationTime: Type.String({ format: 'date-time' }) })),
@@ -85,7 +89,7 @@ export async function audienceRoutes(parent: FastifyInstance, { audiences, tenan
     const audience = await audiences.get(request.sandbox.id, request.params.id);
     await settleProfiles();
     const limit = request.query.limit ?? 100;
-    const rows = await memberships.members(request.sandbox.id, audience.id, { limit, ...(request.query.cursor ? { afterProfileId: request.query.cursor } : {}) });
+    const rows = await memberships.members(request.sandbox.id, audience.id, { limit, ...(request.query.cursor ? { afterProfileId: request.query.cursor } : {}), ...(request.query.status ? { statuses: [request.query.status] } : {}) });
     return {
       items: rows.map((m) => ({ profileId: m.profileId, status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() })),
       ...(rows.length === limit ? { next: rows[rows.length - 1].profileId } : {}),

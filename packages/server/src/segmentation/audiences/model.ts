@@ -64,6 +64,15 @@ export const Audience = Type.Object({
   profileInstanceId: Type.Literal('ups'),
   /** Audiences this one reads through `inSegment`. */
   dependencies: Type.Array(Type.String()),
+  /** Where members come from: a PQL expression (absent or `pql`), or uploaded identities (`external`, see docs/audiences.md). */
+  origin: Type.Optional(Type.Union([Type.Literal('pql'), Type.Literal('external')])),
+  external: Type.Optional(
+    Type.Object({
+      identities: Type.Integer({ description: 'distinct identities uploaded' }),
+      namespaces: Type.Array(Type.String()),
+      expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'members exit at this instant' })),
+    }),
+  ),
   sandbox: Type.Object({ sandboxId: Type.String(), sandboxName: Type.String() }),
   creationTime: Type.Integer({ description: 'epoch ms' }),
   updateTime: Type.Integer({ description: 'epoch ms' }),

@@ -3,7 +3,8 @@
  * a tree of closures, then evaluates it against a profile, its events and a clock in
  * microseconds. Paths are pre-split into keys, scopes and variables pre-resolved to slots,
  * literals, `like` patterns and regexes prepared at compile time, time windows resolved once
- * per evaluation, and boolean logic short-circuits. Evaluation never throws on data: a
+ * per instant (shared by every query with the same window), chains served by a shared index of
+ * the events, and boolean logic short-circuits. Evaluation never throws on data: a
  * wrong-typed value gives the documented result (docs/pql.md); only compiling can fail, with a
  * `PqlCompileError`. See docs/pql-evaluation.md.
  *
@@ -54,7 +55,7 @@ export function compileExpression(ast: Expr, options: CompileOptions = {}): Comp
   const compiler = new ClosureCompiler({ ...DEFAULT_OPTIONS, ...options });
   const root = ast.nodeType === 'lambda' ? ast.body : ast;
   const evaluate = compiler.compile(root, { depth: 0, vars: new Map() });
-  const sizes = { scope: compiler.maxDepth + 1, vars: compiler.slots, memo: compiler.memoSlots };
+  const sizes = { scope: compiler.maxDepth + 1, vars: compiler.slots };
   let idle: Frame | undefined;
 
   const run = (input: EvaluationInput, recorder: ChangeRecorder | null): PqlValue => {
@@ -65,13 +66,12 @@ export function compileExpression(ast: Expr, options: CompileOptions = {}): Comp
     frame.now = input.now;
     frame.inSegment = input.inSegment;
     frame.recorder = recorder;
-    frame.gen++;
-    try {
-      return evaluate(frame);
-    } finally {
-      frame.recorder = null;
-      idle = frame;
-    }
+    // No try/finally: evaluation does not throw on data, and if it ever did, the frame would
+    // simply not be reused (the next run allocates a fresh one).
+    const value = evaluate(frame);
+    frame.recorder = null;
+    idle = frame;
+    return value;
   };
   const readsClock = usesClock(root);
   const compiled = (input: EvaluationInput): PqlValue => run(input, null);
@@ -87,13 +87,11 @@ export function compileExpression(ast: Expr, options: CompileOptions = {}): Comp
   });
 }
 
-function newFrame(sizes: { scope: number; vars: number; memo: number }): Frame {
+function newFrame(sizes: { scope: number; vars: number }): Frame {
   return {
-    profile: null, events: [], now: 0, inSegment: undefined, recorder: null, gen: 0,
+    profile: null, events: [], now: 0, inSegment: undefined, recorder: null,
     scope: new Array<PqlValue>(sizes.scope).fill(null),
     vars: new Array<PqlValue>(sizes.vars).fill(null),
-    memo: new Array<unknown>(sizes.memo).fill(null),
-    memoGen: new Array<number>(sizes.memo).fill(-1),
   };
 }
 
@@ -112,15 +110,10 @@ function usesClock(node: Expr): boolean {
 class ClosureCompiler implements Compiler {
   maxDepth = 0;
   slots = 0;
-  memoSlots = 0;
   constructor(readonly options: Required<CompileOptions>) {}
 
   slot(): number {
     return this.slots++;
-  }
-
-  memoSlot(): number {
-    return this.memoSlots++;
   }
 
   noteDepth(depth: number): void {
@@ -202,4 +195,4 @@ class ClosureCompiler implements Compiler {
   }
 }
 
-const EMPTY_FRAME: Frame = newFrame({ scope: 0, vars: 0, memo: 0 });
+const EMPTY_FRAME: Frame = newFrame({ scope: 0, vars: 0 });

@@ -1,6 +1,6 @@
 /**
  * The shapes every compiled piece shares: the evaluation input, the per-evaluation frame the
- * closures read (profile, events, clock, scope stack, variable slots, memo, the change recorder
+ * closures read (profile, events, clock, scope stack, variable slots, the change recorder
  * of `nextChangeAt`), and the compiler interface modules use to compile their children.
  *
  * Scopes and variables are resolved at compile time: a `scopeReference(up)` inside `d` open
@@ -42,10 +42,6 @@ export interface Frame {
   scope: PqlValue[];
   /** Values of bound names, by slot. */
   vars: PqlValue[];
-  /** Values computed once per evaluation (time bounds), valid when `memoGen[i] === gen`. */
-  memo: unknown[];
-  memoGen: number[];
-  gen: number;
   recorder: ChangeRecorder | null;
 }
 
@@ -63,8 +59,6 @@ export interface Compiler {
   compile(node: Expr, env: CompileEnv): Evaluator;
   /** A fresh variable slot. */
   slot(): number;
-  /** A fresh memo slot (one value per evaluation). */
-  memoSlot(): number;
   /** Notes that `depth` scopes are open somewhere, to size the scope stack. */
   noteDepth(depth: number): void;
   readonly options: Required<CompileOptions>;

@@ -57,3 +57,34 @@ export function likeMatches(text: string, pattern: string): boolean {
   while (p < m && pattern.charCodeAt(p) === 37) p++;
   return p === m;
 }
+
+/**
+ * A matcher for a fixed `like` pattern, prepared once: a pattern without `_` is literal pieces
+ * between `%`s, matched with `startsWith`/`endsWith` and a left-to-right `indexOf` for each
+ * middle piece (placing each piece at its leftmost occurrence leaves the most room for the
+ * rest, so this finds a match whenever one exists); a pattern with `_` uses `likeMatches`.
+ *
+ * @example
+ *   const m = likeMatcher('%/p5%');
+ *   m('https://shop.example.com/p5/item');  // true
+ */
+export function likeMatcher(pattern: string): (text: string) => boolean {
+  if (pattern.includes('_')) return (text) => likeMatches(text, pattern);
+  if (!pattern.includes('%')) return (text) => text === pattern;
+  const parts = pattern.split('%');
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((p) => p.length > 0);
+  const fixed = first.length + last.length;
+  return (text) => {
+    if (text.length < fixed || !text.startsWith(first) || !text.endsWith(last)) return false;
+    const limit = text.length - last.length;
+    let pos = first.length;
+    for (const piece of middle) {
+      const at = text.indexOf(piece, pos);
+      if (at < 0 || at + piece.length > limit) return false;
+      pos = at + piece.length;
+    }
+    return true;
+  };
+}

@@ -93,7 +93,12 @@ export function compilePath(node: Expr, env: CompileEnv, compiler: Compiler): Ev
       return v === null ? null : read(v, k2);
     };
   }
-  return (f) => readPath(from(f), keys);
+  if (!fast) return (f) => readPath(from(f), keys);
+  return (f) => {
+    let current = from(f);
+    for (let i = 0; i < keys.length && current !== null; i++) current = readPlainField(current, keys[i]);
+    return current;
+  };
 }
 
 function compileBase(base: Expr, env: CompileEnv, compiler: Compiler): Evaluator {

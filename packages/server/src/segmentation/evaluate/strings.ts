@@ -10,7 +10,7 @@
  */
 import type { Expr } from '../pql/ast.ts';
 import type { CompileEnv, Compiler, Evaluator, Frame } from './frame.ts';
-import { likeMatches } from './like.ts';
+import { likeMatcher, likeMatches } from './like.ts';
 import { compileJavaRegex, dynamicRegex, type SafeRegex } from './regex.ts';
 
 type Test = (text: string, arg: string) => boolean;
@@ -27,6 +27,31 @@ const TESTS: Record<string, Test> = {
 };
 
 export const STRING_FUNCTIONS = new Set([...Object.keys(TESTS), 'like', 'matches', 'regexGroup']);
+
+/**
+ * Lower-cased strings, cached: the audiences of one pass test the same few profile and event
+ * strings case-insensitively again and again (a bounded map of short strings; cleared when full).
+ */
+const LOWER_LIMIT = 10_000;
+const LOWER_MAX_LENGTH = 256;
+let lowered = new Map<string, string>();
+
+/**
+ * `text.toLowerCase()`, from the cache for short strings.
+ *
+ * @example
+ *   lowerCase('AddToCart');  // 'addtocart'
+ */
+export function lowerCase(text: string): string {
+  if (text.length > LOWER_MAX_LENGTH) return text.toLowerCase();
+  let v = lowered.get(text);
+  if (v === undefined) {
+    v = text.toLowerCase();
+    if (lowered.size >= LOWER_LIMIT) lowered = new Map();
+    lowered.set(text, v);
+  }
+  return v;
+}
 
 function stringLiteral(node: Expr | undefined): string | undefined {
   return node?.nodeType === 'literal' && node.literalType === 'String' ? node.value : undefined;
@@ -50,7 +75,7 @@ export function compileStringCall(name: string, params: Expr[], env: CompileEnv,
         }
       : (f) => {
           const t = receiver(f);
-          return typeof t === 'string' && test(t.toLowerCase(), arg);
+          return typeof t === 'string' && test(lowerCase(t), arg);
         };
   }
   const argument = compiler.compile(params[1], env);
@@ -59,7 +84,7 @@ export function compileStringCall(name: string, params: Expr[], env: CompileEnv,
     if (typeof t !== 'string') return false;
     const a = argument(f);
     if (typeof a !== 'string') return false;
-    return caseSensitive ? test(t, a) : test(t.toLowerCase(), a.toLowerCase());
+    return caseSensitive ? test(t, a) : test(lowerCase(t), lowerCase(a));
   };
 }
 
@@ -67,9 +92,10 @@ function compileLike(receiver: Evaluator, patternNode: Expr, env: CompileEnv, co
   const literal = stringLiteral(patternNode);
   if (literal !== undefined) {
     if (literal === '%') return (f) => typeof receiver(f) === 'string';
+    const matcher = likeMatcher(literal);
     return (f) => {
       const t = receiver(f);
-      return typeof t === 'string' && likeMatches(t, literal);
+      return typeof t === 'string' && matcher(t);
     };
   }
   const pattern = compiler.compile(patternNode, env);

@@ -69,7 +69,7 @@ export interface CompiledConstraint {
 
 /**
  * Compiles an `occurs`/`WHEN` constraint. Times that do not depend on the data (time words,
- * periods, date literals) are resolved once per evaluation.
+ * periods, date literals) are resolved once per instant and shared by identical constraints.
  */
 export function compileConstraint(c: TimeConstraint, env: CompileEnv, compiler: Compiler): CompiledConstraint {
   const refs = c.kind === 'between' ? [timeRefOf(c.from, env, compiler), timeRefOf(c.to, env, compiler)] : [timeRefOf(c.time, env, compiler)];
@@ -93,15 +93,46 @@ export function compileConstraint(c: TimeConstraint, env: CompileEnv, compiler: 
     }
   }
   if (refs.some((r) => r.kind === 'dynamic')) return { bounds: resolve, nowEdges };
-  const slot = compiler.memoSlot();
-  const memoized = (f: Frame): Bounds | null => {
-    if (f.memoGen[slot] === f.gen) return f.memo[slot] as Bounds | null;
-    const b = resolve(f);
-    f.memo[slot] = b;
-    f.memoGen[slot] = f.gen;
-    return b;
+  // No time depends on the data: the bounds are a function of the clock alone, shared by every
+  // compiled constraint of the same form (100 audiences with `WHEN(today)` resolve it once per
+  // instant). The recording run of `nextChangeAt` still notes each period's rollover.
+  const shared = sharedBounds(c, resolve);
+  const rollovers = refs.flatMap((r) => (r.kind === 'clock' ? [r.rollsAt] : []));
+  const bounds = rollovers.length === 0
+    ? (f: Frame): Bounds | null => shared(f)
+    : (f: Frame): Bounds | null => {
+        if (f.recorder !== null) for (const rollsAt of rollovers) noteChange(f, rollsAt(f.now));
+        return shared(f);
+      };
+  return { bounds, nowEdges };
+}
+
+/** The last instant's bounds of one constraint form. */
+interface BoundsAtInstant {
+  now: number;
+  bounds: Bounds | null;
+  resolve: (f: Frame) => Bounds | null;
+}
+
+const SHARED_BOUNDS = new Map<string, BoundsAtInstant>();
+const SHARED_BOUNDS_LIMIT = 10_000;
+
+/** Bounds of a clock-only constraint, resolved once per instant and shared by identical forms. */
+function sharedBounds(c: TimeConstraint, resolve: (f: Frame) => Bounds | null): (f: Frame) => Bounds | null {
+  const form = JSON.stringify(c, (key, value: unknown) => (key === 'span' ? undefined : value));
+  let entry = SHARED_BOUNDS.get(form);
+  if (entry === undefined) {
+    entry = { now: NaN, bounds: null, resolve };
+    if (SHARED_BOUNDS.size < SHARED_BOUNDS_LIMIT) SHARED_BOUNDS.set(form, entry);
+  }
+  const e = entry;
+  return (f) => {
+    if (e.now !== f.now) {
+      e.bounds = e.resolve(f);
+      e.now = f.now;
+    }
+    return e.bounds;
   };
-  return { bounds: memoized, nowEdges };
 }
 
 function withIntervals(c: TimeConstraint, t: TimeInterval[]): ResolvedConstraint {

@@ -9,6 +9,9 @@ const MIGRATIONS = [
    CREATE INDEX audience_memberships_profile ON audience_memberships (sandbox_id, profile_id);`,
 ];
 
+/** Rows per multi-row upsert (6 parameters each, well under SQLite's 32,766 limit). */
+const ROWS_PER_STATEMENT = 256;
+
 interface Row {
   audience_id: string;
   profile_id: string;
@@ -26,14 +29,31 @@ export class SqliteMembershipStore implements MembershipStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'memberships', MIGRATIONS);
-    const put = db.prepare(
-      `INSERT INTO audience_memberships (sandbox_id, audience_id, profile_id, status, last_qualification_time, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sandbox_id, audience_id, profile_id) DO UPDATE SET status = excluded.status,
-         last_qualification_time = excluded.last_qualification_time, updated_at = excluded.updated_at`,
-    );
+    const upsert = (rows: number) =>
+      db.prepare(
+        `INSERT INTO audience_memberships (sandbox_id, audience_id, profile_id, status, last_qualification_time, updated_at)
+         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (sandbox_id, audience_id, profile_id) DO UPDATE SET status = excluded.status,
+           last_qualification_time = excluded.last_qualification_time, updated_at = excluded.updated_at`,
+      );
+    const putOne = upsert(1);
+    // Batch jobs write millions of rows: one statement per ROWS_PER_STATEMENT rows costs far less than one per row.
+    const putMany = upsert(ROWS_PER_STATEMENT);
     this.putAll = db.transaction((sandboxId: string, memberships: readonly Membership[]) => {
-      for (const m of memberships) put.run(sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt);
+      let i = 0;
+      const args: (string | number)[] = [];
+      for (; i + ROWS_PER_STATEMENT <= memberships.length; i += ROWS_PER_STATEMENT) {
+        args.length = 0;
+        for (let j = i; j < i + ROWS_PER_STATEMENT; j++) {
+          const m = memberships[j];
+          args.push(sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt);
+        }
+        putMany.run(args);
+      }
+      for (; i < memberships.length; i++) {
+        const m = memberships[i];
+        putOne.run(sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt);
+      }
     });
   }
 
@@ -52,12 +72,13 @@ export class SqliteMembershipStore implements MembershipStore {
     return rows.map(fromRow);
   }
 
-  async members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string }) {
+  async members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string; statuses?: readonly MembershipStatus[] }) {
+    const statuses = options.statuses && options.statuses.length > 0 ? [...new Set(options.statuses)] : (['realized', 'existing'] as const);
     const rows = prepared(
       this.db,
-      `SELECT * FROM audience_memberships WHERE sandbox_id = ? AND audience_id = ? AND status != 'exited' AND profile_id > ?
+      `SELECT * FROM audience_memberships WHERE sandbox_id = ? AND audience_id = ? AND status IN (${statuses.map(() => '?').join(', ')}) AND profile_id > ?
        ORDER BY profile_id LIMIT ?`,
-    ).all(sandboxId, audienceId, options.afterProfileId ?? '', options.limit) as Row[];
+    ).all(sandboxId, audienceId, ...statuses, options.afterProfileId ?? '', options.limit) as Row[];
     return rows.map(fromRow);
   }
 

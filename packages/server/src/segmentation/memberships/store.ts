@@ -14,8 +14,11 @@ export interface Membership {
 export interface MembershipStore {
   get(sandboxId: string, profileId: string, audienceId: string): Promise<Membership | undefined>;
   forProfile(sandboxId: string, profileId: string): Promise<Membership[]>;
-  /** Current members (realized or existing), in profile id order, after `afterProfileId`. */
-  members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string }): Promise<Membership[]>;
+  /**
+   * Members in profile id order, after `afterProfileId`: current ones (realized or existing) by
+   * default, or only those of the given statuses (e.g. `['exited']`).
+   */
+  members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string; statuses?: readonly MembershipStatus[] }): Promise<Membership[]>;
   put(sandboxId: string, memberships: readonly Membership[]): Promise<void>;
   deleteAudience(sandboxId: string, audienceId: string): Promise<void>;
   deleteProfile(sandboxId: string, profileId: string): Promise<void>;

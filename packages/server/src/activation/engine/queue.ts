@@ -1,0 +1,319 @@
+/**
+ * One activation's delivery queue: it drains that activation's jobs (audience expansions and file
+ * exports) and outbox items, in batches, under the destination's rate limit, with retries and
+ * dead letters. Each activation has its own queue, so a slow or dead destination only ever delays
+ * itself. Items leave the outbox only after the destination accepted them (at-least-once).
+ * Before any work the governance guard is asked again (`enforce`): a refused activation keeps its
+ * outbox and checks again later. Each profile passes the consent gate before it is sent.
+ */
+import type { JsonObject } from '../../storage/json.ts';
+import { destinationType, type AnyDestinationDefinition } from '../destinations/registry.ts';
+import { classifyThrown, type DeliveryContext, type DeliveryEvent } from '../destinations/types.ts';
+import { activationPurposes, consentAdmits } from '../consent-filter.ts';
+import type { ActivationSources, ProfileView } from '../sources.ts';
+import type { ActivationStore, Job, OutboxItem, StoredActivation, StoredDestination } from '../store.ts';
+import { retryDelay, type BackoffPolicy } from './backoff.ts';
+import { deliveryEvent, exportColumns, exportRow } from './events.ts';
+import type { TokenBucket } from './rate-limiter.ts';
+
+export interface DeliveryMetrics {
+  delivered(type: string, events: number, seconds: number): void;
+  retried(type: string, events: number): void;
+  dead(type: string, events: number): void;
+}
+
+export interface DeliveryTuning {
+  backoff: BackoffPolicy;
+  /** Longest wait for one destination call. */
+  timeoutMs: number;
+  /** Batches of one queue in flight at once (items of one person always share a batch lane). */
+  concurrency: number;
+  /** How long a guard verdict is trusted; a blocked queue checks again after this long. */
+  guardTtlMs: number;
+}
+
+export interface QueueDeps {
+  store: ActivationStore;
+  sources: ActivationSources;
+  activation(id: string): StoredActivation | undefined;
+  /** The governance guard's run-time verdict (cached briefly); false: blocked, deliver nothing now. */
+  enforce(activation: StoredActivation): Promise<boolean>;
+  destination(sandboxId: string, id: string): Promise<StoredDestination | undefined>;
+  bucket(destination: StoredDestination, definition: AnyDestinationDefinition): TokenBucket | undefined;
+  metrics: DeliveryMetrics;
+  /** Shared by every queue and adjustable at run time (tests shorten the backoff). */
+  tuning: DeliveryTuning;
+  exportRoot: string;
+  onError(err: Error): void;
+}
+
+/** Profiles per expansion step and per export page. */
+const PAGE = 1000;
+/** A streaming run collects changes for this long, then the next change opens a new run. */
+export const STREAMING_RUN_MS = 60 * 60_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function lane(profileId: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < profileId.length; i++) h = (h * 31 + profileId.charCodeAt(i)) | 0;
+  return Math.abs(h) % lanes;
+}
+
+export class ActivationQueue {
+  private running = false;
+  private wakeRequested = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly audienceCache = new Map<string, { name: string; mergePolicyId: string; at: number }>();
+  private jobRetry: { jobId: string; attempts: number; notBefore: number } | undefined;
+
+  constructor(
+    readonly activationId: string,
+    private readonly deps: QueueDeps,
+  ) {}
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.running) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.running = true;
+    this.loopDone = this.loop().finally(() => {
+      this.running = false;
+      if (this.wakeRequested && !this.stopped) this.wake();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.loopDone;
+  }
+
+  /** Resolves when nothing is due now (tests and benchmarks). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  private later(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wake();
+    }, Math.max(0, ms));
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      this.wakeRequested = false;
+      let outcome: 'worked' | 'idle' | 'paused' | 'blocked';
+      try {
+        outcome = await this.step();
+      } catch (err) {
+        this.deps.onError(err as Error);
+        this.later(1000);
+        return;
+      }
+      if (outcome === 'worked') continue;
+      // Paused (disabled, or its destination is gone): the outbox waits until an update wakes it.
+      if (outcome === 'paused') return;
+      // Blocked by governance: nothing is sent or dead-lettered; the guard is asked again later.
+      if (outcome === 'blocked') {
+        this.later(this.deps.tuning.guardTtlMs);
+        return;
+      }
+      await this.closeRuns().catch((err: Error) => this.deps.onError(err));
+      const next = await this.deps.store.nextDue(this.activationId);
+      const retryAt = this.jobRetry?.notBefore;
+      const wakeAt = Math.min(next ?? Infinity, retryAt ?? Infinity);
+      if (wakeAt !== Infinity) this.later(wakeAt - Date.now());
+      return;
+    }
+  }
+
+  private async step(): Promise<'worked' | 'idle' | 'paused' | 'blocked'> {
+    const activation = this.deps.activation(this.activationId);
+    if (!activation || !activation.enabled) return 'paused';
+    const destination = await this.deps.destination(activation.sandboxId, activation.destinationId);
+    const definition = destination && destinationType(destination.type);
+    if (!destination || !definition) return 'paused';
+    const job = await this.deps.store.nextJob(this.activationId);
+    const jobReady = job !== undefined && !(this.jobRetry?.jobId === job.id && this.jobRetry.notBefore > Date.now());
+    const batchSize = Math.max(1, definition.maxBatchSize(destination.settings));
+    const items = jobReady ? [] : await this.deps.store.due(this.activationId, Date.now(), batchSize * this.deps.tuning.concurrency);
+    if (!jobReady && items.length === 0) return 'idle';
+    if (!(await this.deps.enforce(activation))) return 'blocked';
+    if (job && jobReady) {
+      await this.runJob(job, activation, destination, definition);
+      return 'worked';
+    }
+    const lanes: OutboxItem[][] = Array.from({ length: this.deps.tuning.concurrency }, () => []);
+    for (const item of items) lanes[lane(item.profileId, lanes.length)].push(item);
+    await Promise.all(
+      lanes.map(async (laneItems) => {
+        for (let i = 0; i < laneItems.length; i += batchSize) await this.deliver(laneItems.slice(i, i + batchSize), activation, destination, definition);
+      }),
+    );
+    return 'worked';
+  }
+
+  private context(destination: StoredDestination, sandboxName: string, signal: AbortSignal): DeliveryContext<Record<string, unknown>> {
+    return { settings: destination.settings, destination: { id: destination.id, name: destination.name, sandboxName }, signal, exportRoot: this.deps.exportRoot };
+  }
+
+  private async audience(sandboxId: string, audienceId: string) {
+    const cached = this.audienceCache.get(audienceId);
+    if (cached && Date.now() - cached.at < 10_000) return cached;
+    try {
+      const a = await this.deps.sources.audience(sandboxId, audienceId);
+      const entry = { name: a.name, mergePolicyId: a.mergePolicyId, at: Date.now() };
+      this.audienceCache.set(audienceId, entry);
+      return entry;
+    } catch {
+      return undefined; // deleted since the change: delivered without profile data
+    }
+  }
+
+  private async event(item: OutboxItem, activation: StoredActivation): Promise<{ event: DeliveryEvent; profile: ProfileView | undefined }> {
+    const audience = await this.audience(item.sandboxId, item.audienceId);
+    const profile = audience ? await this.deps.sources.profile(item.sandboxId, item.profileId, audience.mergePolicyId) : undefined;
+    return { event: deliveryEvent(item, activation, audience?.name ?? item.audienceId, profile), profile };
+  }
+
+  private async deliver(batch: OutboxItem[], activation: StoredActivation, destination: StoredDestination, definition: AnyDestinationDefinition): Promise<void> {
+    // The consent gate: a person whose consent denies the channel or the marketing action is never sent.
+    const purposes = activationPurposes(activation, definition, destination.settings);
+    const built = await Promise.all(batch.map((item) => this.event(item, activation)));
+    const items: OutboxItem[] = [];
+    const events: DeliveryEvent[] = [];
+    const refused: OutboxItem[] = [];
+    for (const [i, item] of batch.entries()) {
+      if (consentAdmits(built[i].profile, purposes)) {
+        items.push(item);
+        events.push(built[i].event);
+      } else refused.push(item);
+    }
+    if (refused.length > 0) await this.deps.store.skipConsent(refused);
+    if (items.length === 0) return;
+    const wait = this.deps.bucket(destination, definition)?.take(items.length) ?? 0;
+    if (wait > 0) await sleep(wait);
+    const started = performance.now();
+    const context = this.context(destination, activation.sandboxName, AbortSignal.timeout(this.deps.tuning.timeoutMs));
+    try {
+      // A destination set up for batches always gets batches (a JSON array even of one), so its shape never varies.
+      if (definition.maxBatchSize(destination.settings) === 1 && events.length === 1 && definition.perform) await definition.perform(events[0], context);
+      else if (definition.performBatch) await definition.performBatch(events, context);
+      else for (const e of events) await definition.perform!(e, context);
+    } catch (err) {
+      const failure = classifyThrown(err);
+      const attempts = Math.max(...items.map((i) => i.attempts)) + 1;
+      const now = Date.now();
+      if (failure.retryable && attempts < this.deps.tuning.backoff.maxAttempts) {
+        await this.deps.store.retryLater(items, now + retryDelay(attempts, this.deps.tuning.backoff, Math.random, failure.retryAfterSeconds), failure.message, now);
+        this.deps.metrics.retried(definition.type, items.length);
+      } else {
+        const reason = failure.retryable ? `${failure.message} (gave up after ${attempts} attempts)` : failure.message;
+        await this.deps.store.deadLetter(items, reason, now);
+        this.deps.metrics.dead(definition.type, items.length);
+      }
+      return;
+    }
+    await this.deps.store.delivered(items, Date.now());
+    this.deps.metrics.delivered(definition.type, items.length, (performance.now() - started) / 1000);
+  }
+
+  private async runJob(job: Job, activation: StoredActivation, destination: StoredDestination, definition: AnyDestinationDefinition): Promise<void> {
+    if (job.kind === 'expand' || job.kind === 'recover') {
+      const page = await this.deps.sources.members(job.sandboxId, job.audienceId, { limit: PAGE, ...(job.cursor ? { afterProfileId: job.cursor } : {}) });
+      const items = page
+        .filter((m) => (job.kind === 'expand' ? m.updatedAt > job.since : m.lastQualificationTime >= job.since))
+        .map((m) => ({
+          sandboxId: job.sandboxId,
+          activationId: job.activationId,
+          runId: job.runId,
+          profileId: m.profileId,
+          audienceId: job.audienceId,
+          status: m.status,
+          changedAt: m.updatedAt,
+          lastQualificationTime: m.lastQualificationTime,
+        }));
+      await this.deps.store.advanceJob(job, items, page.length > 0 ? page[page.length - 1].profileId : job.cursor);
+      if (page.length < PAGE) await this.deps.store.finishJob(job.id);
+      return;
+    }
+    await this.exportJob(job, activation, destination, definition);
+  }
+
+  private async exportJob(job: Job, activation: StoredActivation, destination: StoredDestination, definition: AnyDestinationDefinition): Promise<void> {
+    const audience = await this.audience(job.sandboxId, job.audienceId);
+    if (!audience || !definition.exportAudience) {
+      await this.deps.store.finishJob(job.id);
+      return;
+    }
+    const { sources } = this.deps;
+    const purposes = activationPurposes(activation, definition, destination.settings);
+    let skippedConsent = 0;
+    async function* rows(): AsyncGenerator<JsonObject[]> {
+      skippedConsent = 0; // a retried export pages the audience again
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await sources.members(job.sandboxId, job.audienceId, { limit: PAGE, ...(cursor ? { afterProfileId: cursor } : {}) });
+        const changed = page.filter((m) => m.updatedAt > job.since);
+        const chunk: JsonObject[] = [];
+        for (const m of changed) {
+          const profile = await sources.profile(job.sandboxId, m.profileId, audience!.mergePolicyId);
+          if (consentAdmits(profile, purposes)) chunk.push(exportRow(activation, m.status, profile));
+          else skippedConsent++;
+        }
+        if (chunk.length > 0) yield chunk;
+        if (page.length < PAGE) return;
+        cursor = page[page.length - 1].profileId;
+        await new Promise<void>((r) => setImmediate(r)); // let requests through between pages
+      }
+    }
+    const started = performance.now();
+    try {
+      const result = await definition.exportAudience(
+        { audience: { id: job.audienceId, name: audience.name }, at: new Date(job.scheduledAt), columns: exportColumns(activation), rows: rows() },
+        this.context(destination, activation.sandboxName, new AbortController().signal),
+      );
+      await this.deps.store.addRunFiles(job.runId, result.files);
+      await this.deps.store.countRun(job.runId, { delivered: 1, skippedConsent });
+      await this.deps.store.finishJob(job.id);
+      this.jobRetry = undefined;
+      this.deps.metrics.delivered(definition.type, result.rows, (performance.now() - started) / 1000);
+    } catch (err) {
+      const failure = classifyThrown(err);
+      const attempts = (this.jobRetry?.jobId === job.id ? this.jobRetry.attempts : 0) + 1;
+      const now = Date.now();
+      if (failure.retryable && attempts < this.deps.tuning.backoff.maxAttempts) {
+        this.jobRetry = { jobId: job.id, attempts, notBefore: now + retryDelay(attempts, this.deps.tuning.backoff) };
+        await this.deps.store.countRun(job.runId, { retries: 1 }, { message: failure.message, at: now });
+      } else {
+        this.jobRetry = undefined;
+        await this.deps.store.countRun(job.runId, { failed: 1 }, { message: failure.message, at: now });
+        await this.deps.store.finishJob(job.id);
+        this.deps.metrics.dead(definition.type, 1);
+      }
+    }
+  }
+
+  /** Runs whose work is all done are closed with their outcome. */
+  private async closeRuns(): Promise<void> {
+    const { store } = this.deps;
+    const now = Date.now();
+    for (const run of await store.openRuns(this.activationId)) {
+      if (run.kind === 'streaming' && Date.parse(run.startedAt) > now - STREAMING_RUN_MS) continue;
+      if ((await store.pendingCount(this.activationId, run.id)) > 0 || (await store.jobCount(this.activationId, run.id)) > 0) continue;
+      await store.finishRun(run.id, run.failed === 0 ? 'succeeded' : run.delivered > 0 ? 'partial' : 'failed', now);
+    }
+  }
+}

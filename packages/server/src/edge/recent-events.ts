@@ -1,0 +1,102 @@
+/**
+ * Recent events per visitor for edge audiences: the last events a device sent through the edge
+ * (at most `perVisitor`, none older than `windowMs`, 24 hours like the suite's edge rules), in a
+ * least-recently-used map bounded by visitors and by bytes. Events are held as JSON text without
+ * the bulky groups no audience decides on (device, environment, implementationDetails,
+ * identityMap, _experience). Held in this process only: events that reached the profile through
+ * other channels count at the edge through the streaming memberships of the projection.
+ *
+ * @example
+ *   const recent = new RecentEvents({ maxVisitors: 100_000 });
+ *   recent.add(sandboxId, ecid, [{ eventType: 'web.webpagedetails.pageViews', timestamp }], Date.now());
+ *   recent.get(sandboxId, ecid, Date.now()); // the events still in the window
+ */
+import type { JsonObject } from '../storage/json.ts';
+
+export interface RecentEventsOptions {
+  maxVisitors: number;
+  /** Most bytes of event text held in all (default 64 MiB); the least recent visitors leave first. */
+  maxBytes?: number;
+  perVisitor?: number;
+  windowMs?: number;
+}
+
+interface Held {
+  at: number;
+  json: string;
+}
+
+interface Visitor {
+  events: Held[];
+  bytes: number;
+}
+
+/** Groups alloy adds to every event that edge audiences do not read. */
+const LEFT_OUT = new Set(['device', 'environment', 'implementationDetails', 'identityMap', '_experience']);
+
+function compact(event: JsonObject): string {
+  const kept: JsonObject = {};
+  for (const [k, v] of Object.entries(event)) if (!LEFT_OUT.has(k)) kept[k] = v;
+  return JSON.stringify(kept);
+}
+
+export class RecentEvents {
+  private readonly visitors = new Map<string, Visitor>();
+  private readonly perVisitor: number;
+  private readonly windowMs: number;
+  private readonly maxBytes: number;
+  private bytes = 0;
+
+  constructor(private readonly options: RecentEventsOptions) {
+    this.perVisitor = options.perVisitor ?? 20;
+    this.windowMs = options.windowMs ?? 24 * 3600_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  get(sandboxId: string, visitorId: string, now: number): JsonObject[] {
+    const held = this.visitors.get(`${sandboxId}\u0000${visitorId}`);
+    if (!held) return [];
+    const since = now - this.windowMs;
+    const out: JsonObject[] = [];
+    for (const h of held.events) if (h.at >= since) out.push(JSON.parse(h.json) as JsonObject);
+    return out;
+  }
+
+  add(sandboxId: string, visitorId: string, events: readonly JsonObject[], now: number): void {
+    if (events.length === 0) return;
+    const key = `${sandboxId}\u0000${visitorId}`;
+    const since = now - this.windowMs;
+    const previous = this.visitors.get(key);
+    const held = (previous?.events ?? []).filter((h) => h.at >= since);
+    for (const event of events) {
+      const ts = typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
+      held.push({ at: Number.isNaN(ts) ? now : ts, json: compact(event) });
+    }
+    const kept = held.slice(-this.perVisitor);
+    const visitor: Visitor = { events: kept, bytes: kept.reduce((n, h) => n + h.json.length, 0) };
+    if (previous) {
+      this.bytes -= previous.bytes;
+      this.visitors.delete(key); // re-inserted last: the most recent
+    }
+    this.visitors.set(key, visitor);
+    this.bytes += visitor.bytes;
+    while (this.visitors.size > this.options.maxVisitors || (this.bytes > this.maxBytes && this.visitors.size > 1)) {
+      const [oldest, dropped] = this.visitors.entries().next().value as [string, Visitor];
+      this.visitors.delete(oldest);
+      this.bytes -= dropped.bytes;
+    }
+  }
+
+  forgetSandbox(sandboxId: string): void {
+    const prefix = `${sandboxId}\u0000`;
+    for (const [key, visitor] of this.visitors) {
+      if (!key.startsWith(prefix)) continue;
+      this.visitors.delete(key);
+      this.bytes -= visitor.bytes;
+    }
+  }
+
+  stats(): { visitors: number; bytes: number } {
+    return { visitors: this.visitors.size, bytes: this.bytes };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The heart of a job once its inputs are ready: evaluate every audience (batch-evaluation.ts),
+ * count the transitions, and write them through the membership store in large transactions,
+ * giving the event loop a turn between them. The job service and `bench/pql-batch.ts` both run
+ * exactly this.
+ *
+ * @example
+ *   const result = await evaluateAndWrite(connection, memberships, sandboxId, audiences, { now, useInput: (p) => input.use(p) });
+ *   result.counts;  // [{ audienceId, realized, existing, exited, total }, ...]
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Membership, MembershipStore } from '../memberships/store.ts';
+import { isEntryOrExit } from '../memberships/transitions.ts';
+import { countTransitions, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
+import { JobInterrupted } from './job-input.ts';
+import type { AudienceJobCounts } from './model.ts';
+
+/**
+ * Membership rows per SQLite transaction: large enough to amortize the commit, small enough that
+ * one transaction (synchronous, on the main thread) holds the event loop for well under 100 ms.
+ */
+export const WRITE_BATCH = 5_000;
+
+export interface EvaluateAndWriteOptions {
+  now: number;
+  /** Makes the input tables hold a merge policy's profiles. */
+  useInput: (policyId: string) => Promise<void>;
+  /** More connections to the same DuckDB database, to run audiences side by side. */
+  extraConnections?: readonly DuckDBConnection[];
+  /** Membership rows per write transaction (default WRITE_BATCH). */
+  writeBatch?: number;
+  shouldStop?: () => boolean;
+  /** Told of the entries and exits of each written batch. */
+  onChanges?: (changes: readonly Membership[]) => void;
+}
+
+export interface EvaluateAndWriteResult {
+  counts: AudienceJobCounts[];
+  /** Evaluation wall time, including any input materialized on the way (subtract it). */
+  evaluateMs: number;
+  writeMs: number;
+  written: number;
+}
+
+export async function evaluateAndWrite(
+  connection: DuckDBConnection,
+  memberships: MembershipStore,
+  sandboxId: string,
+  audiences: readonly BatchAudience[],
+  options: EvaluateAndWriteOptions,
+): Promise<EvaluateAndWriteResult> {
+  const evaluateStarted = performance.now();
+  await evaluateLevels(connection, audiences, { now: options.now, useInput: options.useInput, ...(options.extraConnections ? { extraConnections: options.extraConnections } : {}) });
+  const counts = await countTransitions(connection, audiences.map((a) => a.id));
+  const writeStarted = performance.now();
+  let written = 0;
+  for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH)) {
+    if (options.shouldStop?.()) throw new JobInterrupted();
+    await memberships.put(sandboxId, batch);
+    written += batch.length;
+    const changes = batch.filter(isEntryOrExit);
+    if (changes.length > 0) options.onChanges?.(changes);
+    await nextTurn();
+  }
+  return { counts, evaluateMs: writeStarted - evaluateStarted, writeMs: performance.now() - writeStarted, written };
+}

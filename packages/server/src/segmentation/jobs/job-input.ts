@@ -1,0 +1,180 @@
+/**
+ * The input of one job in DuckDB: merged profiles and their events per merge policy (read through
+ * the profile service in chunks, yielding to the event loop between chunks), and the memberships
+ * held before the job. One policy's tables are current at a time; the others wait under other
+ * names, so switching policies between dependency levels is a rename, not a reload.
+ *
+ * @example
+ *   const input = new JobInput(connection, source, sandboxId);
+ *   await input.use(policyId);  // pql_profiles, pql_events, pql_event_lists now hold that policy's profiles
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { IdentityKey } from '../../identity/graph.ts';
+import type { ProfileService } from '../../profile/service.ts';
+import { PQL_TABLES, eventColumns } from '../sql/input-layout.ts';
+import type { XdmEvent } from '../pql/cases.ts';
+import type { MembershipStore } from '../memberships/store.ts';
+import { JOB_TABLES } from './batch-evaluation.ts';
+import { gatherEventLists } from './event-lists.ts';
+
+/** Identities read per chunk; the event loop gets a turn between chunks. */
+const IDENTITIES_PER_CHUNK = 200;
+/** Most recent events of a person read for evaluation (the streaming engine reads as many). */
+export const EVENT_HISTORY = 1_000;
+/** Memberships read per page. */
+const MEMBERSHIP_PAGE = 10_000;
+
+const POLICY_TABLES = [PQL_TABLES.profiles, PQL_TABLES.events, PQL_TABLES.eventLists] as const;
+
+export class JobInput {
+  private current: string | undefined;
+  /** Each policy's tables wait under the suffix `_p<slot>` while another policy is current. */
+  private readonly slots = new Map<string, number>();
+  /** People materialized per policy. */
+  readonly people = new Map<string, number>();
+  materializeMs = 0;
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly profiles: ProfileService,
+    private readonly sandboxId: string,
+    private readonly shouldStop: () => boolean = () => false,
+  ) {}
+
+  /** Makes the `pql_*` tables hold this policy's profiles (materializing them on first use). */
+  async use(policyId: string): Promise<void> {
+    if (this.current === policyId) return;
+    if (this.current !== undefined) await this.rename('', `_p${this.slots.get(this.current)}`);
+    const slot = this.slots.get(policyId);
+    if (slot !== undefined) {
+      await this.rename(`_p${slot}`, '');
+    } else {
+      this.slots.set(policyId, this.slots.size);
+      const started = performance.now();
+      this.people.set(policyId, await this.materialize(policyId));
+      this.materializeMs += performance.now() - started;
+    }
+    this.current = policyId;
+  }
+
+  private async rename(fromSuffix: string, toSuffix: string): Promise<void> {
+    for (const table of POLICY_TABLES) await this.connection.run(`ALTER TABLE ${table}${fromSuffix} RENAME TO ${table}${toSuffix}`);
+  }
+
+  private async materialize(policyId: string): Promise<number> {
+    const { connection, profiles, sandboxId } = this;
+    await connection.run(`CREATE OR REPLACE TABLE ${PQL_TABLES.profiles} (profile_id VARCHAR NOT NULL, attributes JSON)`);
+    await connection.run(`CREATE OR REPLACE TABLE ${PQL_TABLES.events} (profile_id VARCHAR NOT NULL, seq BIGINT NOT NULL, ts_ms BIGINT, event_type VARCHAR, body JSON NOT NULL)`);
+    const policy = await profiles.policy(sandboxId, policyId);
+    const profileAppender = await connection.createAppender(PQL_TABLES.profiles);
+    const eventAppender = await connection.createAppender(PQL_TABLES.events);
+    const seenKeys = new Set<IdentityKey>();
+    const seenProfiles = new Set<string>();
+    let after: IdentityKey | undefined;
+    try {
+      for (;;) {
+        const keys = await profiles.profileIdentities(sandboxId, { ...(after !== undefined ? { after } : {}), limit: IDENTITIES_PER_CHUNK });
+        if (keys.length === 0) break;
+        after = keys[keys.length - 1];
+        for (const key of keys) {
+          if (seenKeys.has(key)) continue;
+          const person = await profiles.members(sandboxId, key, policy);
+          if (!person) continue;
+          for (const k of person.keys) seenKeys.add(k);
+          // Without graph stitching two identities of one graph share its id: the first one read stands for the person.
+          if (seenProfiles.has(person.profileId)) continue;
+          seenProfiles.add(person.profileId);
+          const profile = await profiles.assemble(sandboxId, person.profileId, person.keys, policy);
+          const events = await profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY);
+          profileAppender.appendVarchar(person.profileId);
+          profileAppender.appendVarchar(JSON.stringify(profile.attributes));
+          profileAppender.endRow();
+          events.forEach((event, seq) => {
+            const { tsMs, eventType } = eventColumns(event as XdmEvent);
+            eventAppender.appendVarchar(person.profileId);
+            eventAppender.appendBigInt(BigInt(seq));
+            if (tsMs === null) eventAppender.appendNull();
+            else eventAppender.appendBigInt(BigInt(tsMs));
+            if (eventType === null) eventAppender.appendNull();
+            else eventAppender.appendVarchar(eventType);
+            eventAppender.appendVarchar(JSON.stringify(event));
+            eventAppender.endRow();
+          });
+        }
+        if (this.shouldStop()) throw new JobInterrupted();
+        await nextTurn();
+      }
+    } finally {
+      profileAppender.closeSync();
+      eventAppender.closeSync();
+    }
+    await gatherEventLists(connection);
+    return seenProfiles.size;
+  }
+}
+
+/** The server is stopping: the job is left `processing` and retried after the restart. */
+export class JobInterrupted extends Error {
+  override name = 'JobInterrupted';
+  constructor() {
+    super('the server stopped while the job ran');
+  }
+}
+
+/**
+ * Loads the memberships held before the job: those of the evaluated audiences into
+ * `job_current_members` (the baseline of transitions), and those of audiences the job reads
+ * through inSegment but does not evaluate into `pql_segment_members`.
+ *
+ * @example
+ *   await loadCurrentMemberships(connection, memberships, sandboxId, ['aud_1'], [{ id: 'aud_0', names: ['aud_0', 'VIPs'] }]);
+ */
+export async function loadCurrentMemberships(
+  connection: DuckDBConnection,
+  memberships: MembershipStore,
+  sandboxId: string,
+  evaluated: readonly string[],
+  readOnly: readonly { id: string; names: readonly string[] }[],
+): Promise<void> {
+  const current = await connection.createAppender(JOB_TABLES.current);
+  const segments = await connection.createAppender(PQL_TABLES.segmentMembers);
+  try {
+    for (const audienceId of evaluated) {
+      for await (const page of pages(memberships, sandboxId, audienceId)) {
+        for (const m of page) {
+          current.appendVarchar(audienceId);
+          current.appendVarchar(m.profileId);
+          current.appendVarchar(m.status);
+          current.appendBigInt(BigInt(m.lastQualificationTime));
+          current.endRow();
+        }
+      }
+    }
+    for (const { id, names } of readOnly) {
+      for await (const page of pages(memberships, sandboxId, id)) {
+        for (const m of page) {
+          for (const name of names) {
+            segments.appendVarchar(m.profileId);
+            segments.appendVarchar(name);
+            segments.endRow();
+          }
+        }
+      }
+    }
+  } finally {
+    current.closeSync();
+    segments.closeSync();
+  }
+}
+
+async function* pages(memberships: MembershipStore, sandboxId: string, audienceId: string) {
+  let after: string | undefined;
+  for (;;) {
+    const page = await memberships.members(sandboxId, audienceId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1].profileId;
+    await nextTurn();
+  }
+}
