@@ -38,10 +38,13 @@ function chooseExperience(activity: CompiledActivity, input: ConditionInput, cli
   return { experience: bounds.length - 1 };
 }
 
-function proposition(activity: CompiledActivity, index: number, scope: string, input: ConditionInput): Proposition {
+/**
+ * The proposition of one experience of an activity on a scope; `audiences` are the activity's
+ * audiences the visitor is in (carried in the event token for the report's breakdown).
+ */
+export function proposition(activity: CompiledActivity, index: number, scope: string, audiences: readonly string[]): Proposition {
   const experience = activity.experiences[index];
-  const audiences = activity.audienceIds.filter((id) => input.inAudience(id));
-  const eventToken = encodeEventToken({ activityId: activity.id, experienceId: experience.id, audiences });
+  const eventToken = encodeEventToken({ activityId: activity.id, experienceId: experience.id, audiences: [...audiences] });
   return {
     id: experience.propositionId,
     scope,
@@ -79,7 +82,7 @@ export function decide(request: DecisionRequest, snapshot: DecisionSnapshot): De
       }
       if ('skip' in outcome) continue;
       // A held-out visitor sees the default content in this scope: the holdout stays clean.
-      if ('experience' in outcome) propositions.push(proposition(activity, outcome.experience, scope, input));
+      if ('experience' in outcome) propositions.push(proposition(activity, outcome.experience, scope, activity.audienceIds.filter((id) => input.inAudience(id))));
       break;
     }
   }

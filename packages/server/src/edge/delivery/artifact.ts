@@ -13,8 +13,8 @@
  *   const artifact = buildArtifact(platform.decisioning.snapshot(sandboxId), { organizationId, environment: 'production' });
  *   artifact.localMboxes; // ['hero', 'target-global-mbox']
  */
+import { proposition } from '../../decisioning/decide.ts';
 import { PAGE_SCOPE } from '../../decisioning/model.ts';
-import { encodeEventToken, type Proposition } from '../../decisioning/request.ts';
 import type { CompiledActivity, DecisionSnapshot } from '../../decisioning/snapshot.ts';
 import type { JsonObject, JsonValue } from '../../storage/json.ts';
 import { targetOptions } from './wire.ts';
@@ -33,32 +33,13 @@ export function decidableOnDevice(activity: CompiledActivity): boolean {
   return false;
 }
 
-function proposition(activity: CompiledActivity, index: number, scope: string): Proposition {
-  const experience = activity.experiences[index];
-  return {
-    id: experience.propositionId,
-    scope,
-    activity: { id: activity.id, name: activity.activity.name, type: activity.activity.type, priority: activity.priority },
-    experience: { id: experience.id, name: experience.name, control: experience.control },
-    items: experience.items,
-    scopeDetails: {
-      decisionProvider: 'MERIDIAN',
-      activity: { id: activity.id },
-      experience: { id: experience.id },
-      strategies: [{ algorithmID: activity.algorithmId, trafficType: '0' }],
-      characteristics: { eventToken: encodeEventToken({ activityId: activity.id, experienceId: experience.id, audiences: [] }) },
-      correlationID: `${activity.id}:${experience.id}:0`,
-    },
-  };
-}
-
 function rulesFor(activity: CompiledActivity, scope: string, mbox: string): JsonObject[] {
   const ranges: [number, number][] =
     activity.activity.type === 'xt' ? [[0, BUCKETS]] : activity.bounds.map((hi, i) => [i === 0 ? 0 : activity.bounds[i - 1], hi]);
   const rules: JsonObject[] = [];
   ranges.forEach(([lo, hi], i) => {
     if (hi <= lo) return;
-    const p = proposition(activity, i, scope);
+    const p = proposition(activity, i, scope, []);
     const experience = activity.experiences[i];
     const firstOffer = experience.items[0]?.meta ?? {};
     rules.push({

@@ -11,6 +11,7 @@
  */
 import { COMPARISONS, TIME_UNITS, type AggregateOver, type ChainStep, type Expr, type Generator, type Literal, type TimeConstraint } from './ast.ts';
 import { FUNCTIONS, type FunctionSpec } from './functions.ts';
+import { seededRandom } from '../../storage/seeded-random.ts';
 
 interface Context {
   depth: number;
@@ -18,17 +19,6 @@ interface Context {
   budget: { nodes: number };
 }
 
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELD_NAMES = ['country', 'eventType', 'timestamp', 'SKU', '_experience', 'from', 'now', 'count', 'last', 'E', 'X', 'a b', 'é', 'xEvent', 'Profile', 'on'];
 const VARIABLE_NAMES = ['E', 'I', 'X', 'S', 'K', 'G', 'var1'];
@@ -43,7 +33,7 @@ const CALLABLE = [...FUNCTIONS.values()];
  *   randomAst(7, 20).nodeType;  // e.g. 'fnApply'
  */
 export function randomAst(seed: number, size = 40): Expr {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   const chance = (p: number) => random() < p;
