@@ -100,6 +100,8 @@ async function lookups(dir: string) {
     await platform.ingest.accept(sandbox.id, crm, batch, { source: 'bench' });
     await platform.ingest.accept(sandbox.id, loyalty, extra, { source: 'bench' });
   }
+  // Profiles are projected in their own thread: the load is done when every person is readable.
+  await platform.settleProfiles();
   const loadSeconds = (performance.now() - loadStarted) / 1000;
 
   const samples = Math.min(20_000, people);
