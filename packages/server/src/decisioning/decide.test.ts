@@ -268,3 +268,102 @@ test('any A/B split is honoured within sampling error (property)', async () => {
     { numRuns: 25, seed: 20261123 },
   );
 });
+
+// Page-load (VEC) activities: every qualifying one answers `__view__`, as on Target's global mbox.
+const domOffer = (id: string, actions: { type: 'setHtml' | 'setText' | 'setStyle' | 'remove' | 'redirect'; selector: string; content?: string; name?: string }[]): Offer => ({
+  id, name: `dom ${id}`, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', content: { type: 'dom-actions', actions },
+});
+const redirectOffer = (id: string, url: string): Offer => ({ id, name: `go ${id}`, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', content: { type: 'redirect', url } });
+const pageActivity = (offerId: string, overrides: Partial<Activity> = {}) =>
+  liveActivity({ location: { urls: [{ operator: 'contains', value: 'shop.test' }] }, experiences: [{ id: 'X', name: 'Only', offerIds: [offerId], control: true, traffic: 100 }], ...overrides });
+const pageRequest = (overrides: Partial<DecisionRequest> = {}) => request({ scopes: ['__view__'], context: { url: 'https://shop.test/' }, ...overrides });
+const pageOffers = [
+  domOffer('o-hero', [{ type: 'setHtml', selector: '#hero', content: 'Summer' }, { type: 'setStyle', selector: '#hero', name: 'color', content: 'red' }]),
+  domOffer('o-hero-2', [{ type: 'setHtml', selector: '#hero', content: 'Winter' }, { type: 'setHtml', selector: '#promo', content: 'Free shipping' }]),
+  domOffer('o-nav', [{ type: 'remove', selector: 'nav .old' }]),
+  domOffer('o-hero-only', [{ type: 'setText', selector: '#hero', content: 'Spring' }]),
+  domOffer('o-dom-go', [{ type: 'redirect', selector: 'html', content: 'https://shop.test/dom-go' }]),
+  redirectOffer('o-go', 'https://shop.test/go'),
+  redirectOffer('o-go-2', 'https://shop.test/go-2'),
+];
+const page = (activities: Activity[], req: DecisionRequest = pageRequest()) => decide(req, snapshotOf(activities, [...offers, ...pageOffers]));
+const selectorsOf = (p: { items: readonly { data: Readonly<Record<string, unknown>> }[] }) => p.items.map((i) => `${String(i.data.selector ?? i.data.format)}=${String(i.data.content)}`);
+
+test('two page activities on different selectors both answer, best priority first', () => {
+  const hero = pageActivity('o-hero', { priority: 2 });
+  const nav = pageActivity('o-nav', { priority: 7 });
+  const result = page([hero, nav]);
+  assert.deepEqual(result.propositions.map((p) => `${p.scope}:${p.activity.id}`), [`__view__:${nav.id}`, `__view__:${hero.id}`]);
+  assert.deepEqual(selectorsOf(result.propositions[1]), ['#hero=Summer', '#hero=red'], 'both of its actions on #hero, its own selector');
+  assert.deepEqual(page([hero, nav], pageRequest({ context: { url: 'https://other.test/' } })).propositions, [], 'neither matches the URL');
+});
+
+test('on a selector two page activities change, the higher priority wins that item; the rest of the lower one still answers', () => {
+  const high = pageActivity('o-hero', { priority: 5 });
+  const low = pageActivity('o-hero-2', { priority: 1 });
+  const result = page([low, high]);
+  assert.deepEqual(result.propositions.map((p) => p.activity.id), [high.id, low.id]);
+  assert.deepEqual(selectorsOf(result.propositions[0]), ['#hero=Summer', '#hero=red']);
+  assert.deepEqual(selectorsOf(result.propositions[1]), ['#promo=Free shipping'], 'its #hero change is dropped');
+  assert.equal(result.propositions[1].scopeDetails.characteristics.eventToken.length > 0, true);
+  // A lower activity whose every change is taken delivers nothing: no proposition, so no impression is recorded.
+  const onlyHero = pageActivity('o-hero-only', { priority: 0 });
+  assert.deepEqual(page([onlyHero, high, low]).propositions.map((p) => p.activity.id), [high.id, low.id]);
+  // html/json items target no selector: every activity keeps them.
+  const htmlHigh = pageActivity('o-a', { priority: 9 });
+  const htmlLow = pageActivity('o-b', { priority: 3 });
+  assert.deepEqual(page([htmlLow, htmlHigh, low]).propositions.map((p) => `${p.activity.id}:${p.items.length}`), [`${htmlHigh.id}:1`, `${htmlLow.id}:1`, `${low.id}:2`]);
+  // An experience with no items at all (a bare control) still answers and is counted.
+  const bare = liveActivity({ location: { scopes: ['__view__'] }, experiences: [{ id: 'C', name: 'Control', offerIds: [], control: true, traffic: 100 }], priority: 0 });
+  assert.deepEqual(page([bare, high]).propositions.map((p) => `${p.activity.id}:${p.items.length}`), [`${high.id}:2`, `${bare.id}:0`]);
+  // The order is the same whatever order the activities were defined in, and on every call.
+  assert.deepEqual(page([high, low]).propositions.map((p) => selectorsOf(p)), result.propositions.map((p) => selectorsOf(p)));
+});
+
+test('on the page the highest-priority redirect wins and nothing of lower priority is delivered after it', () => {
+  const go = pageActivity('o-go', { priority: 8 });
+  const go2 = pageActivity('o-go-2', { priority: 6 });
+  const hero = pageActivity('o-hero', { priority: 4 });
+  const nav = pageActivity('o-nav', { priority: 9 });
+  assert.deepEqual(page([hero, go2, go]).propositions.map((p) => p.activity.id), [go.id], 'one redirect, nothing after it');
+  assert.deepEqual(page([hero, go2, go, nav]).propositions.map((p) => p.activity.id), [nav.id, go.id], 'higher-priority changes stay, the redirect ends the page');
+  assert.equal(page([hero, go2, go]).propositions[0].items[0].data.content, 'https://shop.test/go');
+  // A DOM redirect action counts as a redirect too.
+  const domGo = pageActivity('o-dom-go', { priority: 7 });
+  assert.deepEqual(page([hero, go2, domGo]).propositions.map((p) => p.activity.id), [domGo.id]);
+  // A redirect that does not qualify leaves the page to the others.
+  const dated = pageActivity('o-go', { priority: 10, endsAt: '2026-01-01T00:00:00.000Z' });
+  assert.deepEqual(page([hero, dated]).propositions.map((p) => p.activity.id), [hero.id]);
+});
+
+test('a visitor held out of one page activity still gets the other page activities', () => {
+  const held = pageActivity('o-hero', { priority: 9, holdoutPercent: 50 });
+  const other = pageActivity('o-hero-2', { priority: 1 });
+  const snapshot = snapshotOf([held, other], [...offers, ...pageOffers]);
+  let heldOut = 0;
+  for (let i = 0; i < 400; i++) {
+    const result = decide(pageRequest({ visitorId: `page-${i}` }), snapshot);
+    if (result.heldOut.includes(held.id)) {
+      heldOut++;
+      assert.deepEqual(result.propositions.map((p) => p.activity.id), [other.id]);
+      assert.deepEqual(selectorsOf(result.propositions[0]), ['#hero=Winter', '#promo=Free shipping'], 'nothing claimed #hero for it');
+    } else {
+      assert.deepEqual(result.propositions.map((p) => p.activity.id), [held.id, other.id]);
+      assert.deepEqual(selectorsOf(result.propositions[1]), ['#promo=Free shipping']);
+    }
+  }
+  assert.ok(heldOut > 100 && heldOut < 300, `held out ${heldOut} of 400 for 50%`);
+});
+
+test('named scopes keep one activity per scope, beside several on the page', () => {
+  const heroHigh = ab({ priority: 5, location: { scopes: ['hero'] } });
+  const heroLow = ab({ priority: 1, location: { scopes: ['hero'] } });
+  const both = pageActivity('o-nav', { priority: 3, location: { scopes: ['__view__', 'sidebar'] } });
+  const pageOnly = pageActivity('o-hero', { priority: 2 });
+  const result = page([heroLow, heroHigh, both, pageOnly], pageRequest({ scopes: ['hero', '__view__', 'sidebar'] }));
+  assert.deepEqual(result.propositions.map((p) => `${p.scope}:${p.activity.id}`), [`hero:${heroHigh.id}`, `__view__:${both.id}`, `__view__:${pageOnly.id}`, `sidebar:${both.id}`]);
+  // A holdout on a named scope still keeps the scope's default content.
+  const heldHero = ab({ priority: 9, holdoutPercent: 100, location: { scopes: ['hero'] } });
+  const held = page([heldHero, heroLow], pageRequest({ scopes: ['hero'] }));
+  assert.deepEqual([held.propositions, held.heldOut], [[], [heldHero.id]]);
+});
