@@ -191,7 +191,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const computedAttributes = new ComputedAttributeService({
     store: new SqliteComputedAttributeStore(db),
     profiles,
-    events: { timeline: (sandboxId, keys, query) => profileStore.timeline(sandboxId, keys, query), read: (seqs) => records.readSeqs(seqs) },
+    events: { timeline: (sandboxId, keys, query) => profileStore.timeline(sandboxId, keys, query), bodies: (seqs) => profiles.eventBodies(seqs) },
     audiences,
     clock: () => clock.now(),
   });

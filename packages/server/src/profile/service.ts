@@ -12,7 +12,8 @@ import type { IdentityService } from '../identity/service.ts';
 import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { newId } from '../storage/ids.ts';
-import type { JsonObject } from '../storage/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
+import { EventCache } from './event-cache.ts';
 import { mergeFragments } from './merge.ts';
 import { DEFAULT_MERGE_POLICY_INPUT, MAX_MERGE_POLICIES, type MergePolicy, type MergePolicyInput } from './merge-policy.ts';
 import type { ProfileStore, TimelineQuery } from './store.ts';
@@ -42,6 +43,8 @@ export interface ProfileEnricher {
 export class ProfileService {
   private readonly enrichers: ProfileEnricher[] = [];
   private readonly policyCache = new Map<string, MergePolicy[]>();
+  /** Parsed bodies of events read for evaluation: re-evaluating a person reads only new events. */
+  private readonly eventCache = new EventCache();
 
   constructor(
     private readonly store: ProfileStore,
@@ -121,7 +124,11 @@ export class ProfileService {
     return known ? { profileId: graph?.id ?? `${namespace}:${value}`, keys: [key] } : undefined;
   }
 
-  async assemble(sandboxId: string, profileId: string, keys: IdentityKey[], policy: MergePolicy): Promise<MergedProfile> {
+  /**
+   * The merged profile of a person. `enrich: false` leaves out the parts other domains add
+   * (memberships, computed attributes), for callers that read neither.
+   */
+  async assemble(sandboxId: string, profileId: string, keys: IdentityKey[], policy: MergePolicy, options: { enrich?: boolean } = {}): Promise<MergedProfile> {
     const fragments = await this.store.fragments(sandboxId, keys);
     const profile: MergedProfile = {
       profileId,
@@ -135,7 +142,7 @@ export class ProfileService {
       computedAttributes: {},
       lastUpdated: fragments.reduce((max, f) => Math.max(max, f.updatedAt), 0),
     };
-    for (const enrich of this.enrichers) await enrich(sandboxId, profile);
+    if (options.enrich !== false) for (const enrich of this.enrichers) await enrich(sandboxId, profile);
     return profile;
   }
 
@@ -163,10 +170,38 @@ export class ProfileService {
   }
 
   /** The most recent events of a person's identities, newest first (for audience evaluation). */
-  async eventsOf(sandboxId: string, keys: readonly IdentityKey[], limit: number): Promise<JsonObject[]> {
-    const entries = await this.store.timeline(sandboxId, keys, { limit });
-    const bodies = await this.records.readSeqs(entries.map((e) => e.seq));
-    return bodies.map((r) => JSON.parse(r.body) as JsonObject);
+  async eventsOf(sandboxId: string, keys: readonly IdentityKey[], limit: number, options: { from?: number } = {}): Promise<JsonObject[]> {
+    const entries = await this.store.timeline(sandboxId, keys, { limit, ...(options.from !== undefined ? { from: options.from } : {}) });
+    if (entries.length === 0) return [];
+    const bodies = await this.eventBodies(entries.map((e) => e.seq));
+    const out: JsonObject[] = [];
+    for (const e of entries) {
+      const body = bodies.get(e.seq);
+      if (body) out.push(body);
+    }
+    return out;
+  }
+
+  /**
+   * Parsed bodies of log records by position (records gone from the log are absent). Bodies are
+   * cached, so only positions not read before touch SQLite; callers must not modify them.
+   */
+  async eventBodies(seqs: readonly number[]): Promise<Map<number, JsonObject>> {
+    const found = new Map<number, JsonObject>();
+    const missing: number[] = [];
+    for (const seq of seqs) {
+      const cached = this.eventCache.get(seq);
+      if (cached) found.set(seq, cached);
+      else missing.push(seq);
+    }
+    if (missing.length === 0) return found;
+    for (const r of await this.records.readSeqs(missing)) {
+      const body = JSON.parse(r.body) as JsonValue;
+      if (!isJsonObject(body)) continue;
+      found.set(r.seq, body);
+      this.eventCache.put(r.seq, r.body, body);
+    }
+    return found;
   }
 
   async deleteSandbox(sandboxId: string) {

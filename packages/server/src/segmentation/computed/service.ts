@@ -16,7 +16,7 @@ import { problem } from '../../errors.ts';
 import { identityKey, type IdentityKey } from '../../identity/graph.ts';
 import type { MergedProfile, ProfileService } from '../../profile/service.ts';
 import { newId } from '../../storage/ids.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../storage/json.ts';
+import { isJsonObject, type JsonObject } from '../../storage/json.ts';
 import { SerialQueue } from '../../storage/serial-queue.ts';
 import { analyze, parse } from '../pql/index.ts';
 import { aggregateContributions, emptyValue, inWindow, type Contribution } from './aggregate.ts';
@@ -44,10 +44,11 @@ export const COMPUTED_ATTRIBUTE_SWEEP_MS = 60_000;
 /** Expired values re-aggregated per sweep pass. */
 const SWEEP_BATCH = 500;
 
-/** Where events come from: the profile timeline (positions and times) and the record log (bodies). */
+/** Where events come from: the profile timeline (positions and times) and the record log (bodies, cached by the profile service). */
 export interface EventSource {
   timeline(sandboxId: string, identities: readonly IdentityKey[], query: { from?: number; eventTypes?: string[]; limit: number }): Promise<{ seq: number; timestamp: number; eventType?: string }[]>;
-  read(seqs: readonly number[]): Promise<{ seq: number; body: string }[]>;
+  /** Parsed bodies by log position (shared with other readers: not to be modified). */
+  bodies(seqs: readonly number[]): Promise<Map<number, JsonObject>>;
 }
 
 export interface ComputedAttributeDeps {
@@ -362,11 +363,7 @@ export class ComputedAttributeService {
       return { ...p, previous, reuse, fresh };
     });
     const seqs = [...new Set(needs.flatMap((n) => n.fresh.map((e) => e.seq)))];
-    const bodies = new Map<number, JsonObject>();
-    for (const r of seqs.length > 0 ? await this.deps.events.read(seqs) : []) {
-      const parsed = JSON.parse(r.body) as JsonValue;
-      if (isJsonObject(parsed)) bodies.set(r.seq, parsed);
-    }
+    const bodies = seqs.length > 0 ? await this.deps.events.bodies(seqs) : new Map<number, JsonObject>();
 
     const values: ComputedValue[] = [];
     const writes: ComputedValue[] = [];

@@ -11,7 +11,8 @@ import type { IdentityKey } from '../../identity/graph.ts';
 import type { ProfileService } from '../../profile/service.ts';
 import { SerialQueue } from '../../storage/serial-queue.ts';
 import { compileExpression, type CompiledExpression } from '../evaluate/index.ts';
-import { parseOrThrow } from '../pql/index.ts';
+import { analyze, parseOrThrow, type PqlAnalysis } from '../pql/index.ts';
+import { COMPUTED_ATTRIBUTES_PATH } from '../computed/service.ts';
 import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import type { Membership, MembershipStore } from './store.ts';
@@ -40,8 +41,24 @@ export interface StreamingOptions {
 /** Most recent events of a person read for one evaluation. */
 const EVENT_HISTORY = 1_000;
 
+/** Slack added to the longest lookback when narrowing the events read (calendar windows, clock skew). */
+const LOOKBACK_SLACK_MS = 2 * 86_400_000;
+
+interface CompiledAudience {
+  expression: CompiledExpression;
+  analysis: PqlAnalysis;
+}
+
+/** What the audiences of one pass read, so a person's evaluation fetches only that. */
+interface PassNeeds {
+  events: boolean;
+  /** Oldest event time any audience can look at, relative to the evaluation time; undefined: unbounded. */
+  lookbackMs: number | undefined;
+  computedAttributes: boolean;
+}
+
 export class StreamingAudiences {
-  private readonly compiled = new Map<string, CompiledExpression>();
+  private readonly compiled = new Map<string, CompiledAudience>();
   private readonly listeners: MembershipListener[] = [];
   private readonly queue = new SerialQueue();
   private readonly dueListeners: ((at: number) => void)[] = [];
@@ -84,6 +101,7 @@ export class StreamingAudiences {
     const byPolicy = new Map<string, Audience[]>();
     for (const a of audiences) byPolicy.set(a.mergePolicyId, [...(byPolicy.get(a.mergePolicyId) ?? []), a]);
     const policies = await Promise.all([...byPolicy.keys()].map((id) => this.profiles.policy(sandboxId, id)));
+    const needsOf = new Map([...byPolicy].map(([id, group]) => [id, this.needsOf(group)]));
     const { dueTimes, owners, external } = this.options;
     // inSegment may name an audience instead of giving its id (resolved like validation: first by name).
     const idByName = new Map<string, string>();
@@ -109,8 +127,11 @@ export class StreamingAudiences {
           pending.push(...followed.recheck);
           if (followed.assign) assignments.push(followed.assign);
         }
-        const profile = await this.profiles.assemble(sandboxId, person.profileId, person.keys, policy);
-        const events = await this.profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY);
+        const needs = needsOf.get(policyId) ?? NEEDS_NOTHING;
+        const profile = await this.profiles.assemble(sandboxId, person.profileId, person.keys, policy, { enrich: needs.computedAttributes });
+        const events = needs.events
+          ? await this.profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY, needs.lookbackMs === undefined ? {} : { from: at - needs.lookbackMs - LOOKBACK_SLACK_MS })
+          : [];
         const current = new Map((await this.memberships.forProfile(sandboxId, person.profileId)).map((m) => [m.audienceId, m]));
         const held = external && group.some(isExternal) ? await external.heldBy(sandboxId, person.keys) : undefined;
         const dues = new Map<string, number | undefined>();
@@ -123,7 +144,7 @@ export class StreamingAudiences {
             qualifies = held !== undefined && held.has(audience.id) && (expiresAt === undefined || at < expiresAt);
             due = qualifies ? expiresAt : undefined;
           } else {
-            const evaluator = this.evaluator(audience);
+            const evaluator = this.evaluator(audience).expression;
             const input = {
               profile: profile.attributes,
               events,
@@ -167,15 +188,39 @@ export class StreamingAudiences {
     return earliest;
   }
 
-  private evaluator(audience: Audience): CompiledExpression {
+  private evaluator(audience: Audience): CompiledAudience {
     const key = `${audience.id}@${audience.updateTime}`;
     let evaluator = this.compiled.get(key);
     if (!evaluator) {
-      evaluator = compileExpression(parseOrThrow(audience.expression.value));
+      const ast = parseOrThrow(audience.expression.value);
+      evaluator = { expression: compileExpression(ast), analysis: analyze(ast) };
       this.compiled.set(key, evaluator);
     }
     return evaluator;
   }
+
+  /** Events (and how far back) and computed attributes read by any audience of a group. */
+  private needsOf(group: readonly Audience[]): PassNeeds {
+    const needs: PassNeeds = { events: false, lookbackMs: 0, computedAttributes: false };
+    for (const audience of group) {
+      if (isExternal(audience)) continue;
+      const { analysis } = this.evaluator(audience);
+      if (analysis.usesEvents || analysis.longestLookback !== null) {
+        needs.events = true;
+        const lookback = analysis.longestLookback;
+        needs.lookbackMs = needs.lookbackMs === undefined || lookback === null || lookback === 'unbounded' ? undefined : Math.max(needs.lookbackMs, lookback);
+      }
+      if (analysis.profilePaths.some(readsComputedAttributes)) needs.computedAttributes = true;
+    }
+    return needs;
+  }
+}
+
+const NEEDS_NOTHING: PassNeeds = { events: false, lookbackMs: 0, computedAttributes: false };
+
+/** Whether a profile path the PQL reads is (within, or the whole of) the computed attributes. */
+function readsComputedAttributes(path: string): boolean {
+  return path === '' || path === COMPUTED_ATTRIBUTES_PATH || path.startsWith(`${COMPUTED_ATTRIBUTES_PATH}.`);
 }
 
 function isExternal(audience: Audience): boolean {
