@@ -18,20 +18,20 @@ import { PAGE_SCOPE } from './model.ts';
 import type { CompiledActivity, DecisionSnapshot } from './snapshot.ts';
 import { encodeEventToken, ITEM_SCHEMAS, type DecisionRequest, type DecisionResult, type Proposition, type PropositionItem } from './request.ts';
 
-type Outcome = { experience: number } | { heldOut: true } | { skip: true };
+type Outcome = { experience: number } | { heldOut: true } | { notApplicable: true };
 
 function chooseExperience(activity: CompiledActivity, input: ConditionInput, client: string, key: string): Outcome {
-  if (input.now < activity.startsAt || input.now >= activity.endsAt) return { skip: true };
+  if (input.now < activity.startsAt || input.now >= activity.endsAt) return { notApplicable: true };
   if (activity.urlRules.length > 0) {
     const url = input.request.context?.url;
-    if (!activity.urlRules.some((rule) => rule(url))) return { skip: true };
+    if (!activity.urlRules.some((rule) => rule(url))) return { notApplicable: true };
   }
-  if (activity.audience && !activity.audience(input)) return { skip: true };
+  if (activity.audience && !activity.audience(input)) return { notApplicable: true };
   if (activity.activity.type === 'xt') {
     // Rules first, so a visitor no rule and no fallback covers leaves the scope to others.
     let chosen = activity.experiences.findIndex((e, i) => i !== activity.fallback && e.audience !== undefined && e.audience(input));
     if (chosen < 0) chosen = activity.fallback ?? -1;
-    if (chosen < 0) return { skip: true };
+    if (chosen < 0) return { notApplicable: true };
     if (activity.holdoutBuckets > 0 && allocationBucket(client, activity.id, key, HOLDOUT_SALT) < activity.holdoutBuckets) return { heldOut: true };
     return { experience: chosen };
   }
@@ -151,7 +151,7 @@ export function decide(request: DecisionRequest, snapshot: DecisionSnapshot): De
     }
     for (const activity of activities) {
       const outcome = decideOnce(activity);
-      if ('skip' in outcome) continue;
+      if ('notApplicable' in outcome) continue;
       // A held-out visitor sees the default content in this scope: the holdout stays clean.
       if ('experience' in outcome) propositions.push(proposition(activity, outcome.experience, scope, activity.audienceIds.filter((id) => input.inAudience(id))));
       break;

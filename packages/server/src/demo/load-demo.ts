@@ -57,11 +57,13 @@ export async function loadDemo(running: RunningServer, options: DemoOptions & { 
   // A key of its own, for this load only (the admin key printed at first start is never stored in clear).
   const { key, secret } = await platform.tenancy.createApiKey({ name: 'demo loader', role: 'admin', sandboxes: [sandbox] }, 'demo');
   const call = async <T = Json>(c: ApiCall, expected: number[] = [200, 201]): Promise<T> => {
+    const json = c.payload === undefined && c.body !== undefined;
+    const contentType = json ? 'application/json' : c.contentType;
     const res = await app.inject({
       method: c.method,
       url: c.url,
-      headers: { authorization: `Bearer ${secret}`, 'x-sandbox-name': sandbox, ...(c.contentType ? { 'content-type': c.contentType } : {}) },
-      ...(c.payload !== undefined ? { payload: c.payload } : c.body !== undefined ? { payload: JSON.stringify(c.body), headers: { authorization: `Bearer ${secret}`, 'x-sandbox-name': sandbox, 'content-type': 'application/json' } } : {}),
+      headers: { authorization: `Bearer ${secret}`, 'x-sandbox-name': sandbox, ...(contentType ? { 'content-type': contentType } : {}) },
+      ...(c.payload !== undefined ? { payload: c.payload } : json ? { payload: JSON.stringify(c.body) } : {}),
     });
     if (!expected.includes(res.statusCode)) throw new Error(`demo: ${c.method} ${c.url} answered ${res.statusCode}: ${res.body.slice(0, 500)}`);
     return (res.body ? JSON.parse(res.body) : {}) as T;

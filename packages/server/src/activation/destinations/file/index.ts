@@ -28,6 +28,27 @@ export type FileSettings = Static<typeof FileSettings>;
 
 const EXTENSIONS = { csv: 'csv', jsonl: 'jsonl', parquet: 'parquet' } as const;
 
+/**
+ * What every file-drop type (local folder, SFTP, S3) shares: name columns by default, any one
+ * identity (hashed or not), batch schedules only, one audience per export, and the consent
+ * purposes its settings name (default: any marketing).
+ */
+export function fileDropTraits<S extends { consentPurposes?: FileSettings['consentPurposes'] }>(): Pick<
+  DestinationDefinition<S>,
+  'defaultMappings' | 'identities' | 'schedules' | 'maxBatchSize' | 'consentPurposes'
+> {
+  return {
+    defaultMappings: [
+      { source: 'person.name.firstName', destination: 'firstName' },
+      { source: 'person.name.lastName', destination: 'lastName' },
+    ],
+    identities: { namespaces: [], minimum: 1, hashing: 'optional' },
+    schedules: ['batch'],
+    maxBatchSize: () => 1,
+    consentPurposes: (settings) => settings.consentPurposes ?? DEFAULT_CONSENT_PURPOSES,
+  };
+}
+
 export const fileDestination: DestinationDefinition<FileSettings> = {
   type: 'file',
   name: 'File export',
@@ -42,14 +63,7 @@ export const fileDestination: DestinationDefinition<FileSettings> = {
     for (const token of unknownTokens(settings.fileName ?? DEFAULT_FILE_NAME)) issues.push({ path: 'fileName', message: `unknown token %${token}%` });
     return issues;
   },
-  defaultMappings: [
-    { source: 'person.name.firstName', destination: 'firstName' },
-    { source: 'person.name.lastName', destination: 'lastName' },
-  ],
-  identities: { namespaces: [], minimum: 1, hashing: 'optional' },
-  schedules: ['batch'],
-  maxBatchSize: () => 1,
-  consentPurposes: (settings) => settings.consentPurposes ?? DEFAULT_CONSENT_PURPOSES,
+  ...fileDropTraits<FileSettings>(),
   async exportAudience(job, context) {
     const { settings } = context;
     const folder = join(context.exportRoot, settings.folder);

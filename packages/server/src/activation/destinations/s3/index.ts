@@ -8,9 +8,9 @@ import { posix } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { DestinationDefinition, SettingsIssue } from '../types.ts';
 import { httpUrlIssue } from '../http.ts';
-import { DEFAULT_CONSENT_PURPOSES } from '../../consent-filter.ts';
 import { exportThroughStaging, fileShapeIssues, FileShapeFields } from '../sftp/staged-export.ts';
 import { putFile, type S3Target } from './client.ts';
+import { fileDropTraits } from '../file/index.ts';
 
 export const S3Settings = Type.Object(
   {
@@ -66,14 +66,7 @@ export const s3: DestinationDefinition<S3Settings> = {
     }
     return issues;
   },
-  defaultMappings: [
-    { source: 'person.name.firstName', destination: 'firstName' },
-    { source: 'person.name.lastName', destination: 'lastName' },
-  ],
-  identities: { namespaces: [], minimum: 1, hashing: 'optional' },
-  schedules: ['batch'],
-  maxBatchSize: () => 1,
-  consentPurposes: (settings) => settings.consentPurposes ?? DEFAULT_CONSENT_PURPOSES,
+  ...fileDropTraits<S3Settings>(),
   async exportAudience(job, context) {
     const { settings } = context;
     const target = s3Target(settings);

@@ -7,9 +7,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import ssh2 from 'ssh2';
 import type { DestinationDefinition, SettingsIssue } from '../types.ts';
-import { DEFAULT_CONSENT_PURPOSES } from '../../consent-filter.ts';
 import { exportThroughStaging, fileShapeIssues, FileShapeFields } from './staged-export.ts';
 import { uploadFiles } from './client.ts';
+import { fileDropTraits } from '../file/index.ts';
 
 export const SftpSettings = Type.Object(
   {
@@ -52,14 +52,7 @@ export const sftp: DestinationDefinition<SftpSettings> = {
     }
     return issues;
   },
-  defaultMappings: [
-    { source: 'person.name.firstName', destination: 'firstName' },
-    { source: 'person.name.lastName', destination: 'lastName' },
-  ],
-  identities: { namespaces: [], minimum: 1, hashing: 'optional' },
-  schedules: ['batch'],
-  maxBatchSize: () => 1,
-  consentPurposes: (settings) => settings.consentPurposes ?? DEFAULT_CONSENT_PURPOSES,
+  ...fileDropTraits<SftpSettings>(),
   async exportAudience(job, context) {
     const { settings } = context;
     return exportThroughStaging(job, context, (files) =>
