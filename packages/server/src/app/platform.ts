@@ -18,6 +18,7 @@ import { SchemaService } from '../schema/service.ts';
 import { SqliteDatasetStore } from '../catalog/sqlite-store.ts';
 import { CatalogService } from '../catalog/service.ts';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
+import { moveRecordLog, recordLogPath } from '../ingest/record-log-file.ts';
 import { IngestService } from '../ingest/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
@@ -72,6 +73,8 @@ export interface Platform {
   config: Readonly<Config>;
   metrics: Metrics;
   db: SqliteDatabase;
+  /** The record log's own database (`records.db`): records, rejected records, batch checkpoints. */
+  recordsDb: SqliteDatabase;
   tenancy: TenancyService;
   schemas: SchemaService;
   catalog: CatalogService;
@@ -132,11 +135,17 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const dbPath = join(config.dataDir, 'meridian.db');
   const db = openSqlite(dbPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES);
   const checkpointer = startCheckpointer(dbPath, 250, (message) => process.emitWarning(`WAL checkpoint failed: ${message}`));
+  // The record log has a file (and so a write lock) of its own: ingestion never waits behind projection.
+  const recordsPath = recordLogPath(config.dataDir);
+  const recordsDb = openSqlite(recordsPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES);
+  const recordsCheckpointer = startCheckpointer(recordsPath, 250, (message) => process.emitWarning(`WAL checkpoint of the record log failed: ${message}`));
 
   const tenancy = new TenancyService(new SqliteTenancyStore(db));
   const schemas = new SchemaService(new SqliteSchemaStore(db));
   const catalog = new CatalogService(new SqliteDatasetStore(db), schemas);
-  const records = new SqliteRecordStore(db);
+  const records = new SqliteRecordStore(recordsDb);
+  const batchStore = new SqliteBatchStore(recordsDb);
+  moveRecordLog(recordsDb, dbPath);
   const ingest = new IngestService(records, schemas, {
     accepted: (sandbox, source, n) => metrics.recordsAccepted.inc({ sandbox, source }, n),
     rejected: (sandbox, source, n) => metrics.recordsRejected.inc({ sandbox, source }, n),
@@ -149,7 +158,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const edgeProjection = new EdgeProjection(profiles, { maxProfiles: config.edgeProjectionMaxProfiles, attributes: [] });
   // Identities and profiles are projected from the log in their own thread, with their own connection.
   const projector = new ProjectorWorker({
-    workerData: { databasePath: dbPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES },
+    workerData: { databasePath: dbPath, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES },
     plans: planProjectionFromServices(catalog, schemas, identity),
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),
@@ -229,9 +238,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     await dueTimes.deleteSandbox(sandbox.id);
     await identityOwners.deleteSandbox(sandbox.id);
   });
-  const batches = new BatchService(new SqliteBatchStore(db), catalog, schemas, records, {
+  const batches = new BatchService(batchStore, catalog, schemas, records, {
     dataDir: config.dataDir,
-    databasePath: join(config.dataDir, 'meridian.db'),
+    databasePath: recordsPath,
     durability: config.durability,
     maxBytes: config.batchMaxBytes,
     metrics,
@@ -243,6 +252,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const lake = await Lake.open({
     dataDir: config.dataDir,
     db,
+    recordsDb,
     records,
     catalog,
     schemas,
@@ -380,6 +390,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     config,
     metrics,
     db,
+    recordsDb,
     tenancy,
     schemas,
     catalog,
@@ -423,7 +434,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
       query.close();
       await lake.close();
       await checkpointer.stop();
+      await recordsCheckpointer.stop();
       db.close();
+      recordsDb.close();
     },
   };
   return platform;

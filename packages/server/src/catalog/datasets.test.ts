@@ -132,7 +132,7 @@ describe('datasets', () => {
     const ds = await server.api('POST', '/api/v1/datasets', { name: dsName, schemaId: 'experience-event' });
     await server.api('POST', `/api/v1/ingest/${ds.body.id}`, [event('r1'), event('r2'), { _id: 'bad', timestamp: 0 }]);
     assert.equal((await server.api('DELETE', `/api/v1/datasets/${ds.body.id}`)).status, 204);
-    const db = server.running.platform.db;
+    const db = server.running.platform.recordsDb;
     assert.equal((db.prepare('SELECT count(*) AS n FROM records WHERE dataset_id = ?').get(ds.body.id) as { n: number }).n, 0);
     assert.equal((db.prepare('SELECT count(*) AS n FROM rejected_records WHERE dataset_id = ?').get(ds.body.id) as { n: number }).n, 0);
 

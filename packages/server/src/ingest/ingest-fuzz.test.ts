@@ -193,7 +193,7 @@ describe('the ingest endpoint, fuzzed', () => {
   });
 
   test('in a mixture of valid and invalid records exactly the valid ones are written, as sent', async () => {
-    const db = server.running.platform.db;
+    const db = server.running.platform.recordsDb;
     const stored = db.prepare('SELECT record_id, body FROM records WHERE dataset_id = ? AND record_id LIKE ?');
     await fc.assert(
       fc.asyncProperty(mixture, async (items) => {

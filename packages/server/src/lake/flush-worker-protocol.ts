@@ -3,8 +3,10 @@ import type { ColumnPlan, DatasetRef } from './column-plans.ts';
 import type { SliceResult } from './slice-writer.ts';
 
 export interface FlushWorkerData {
-  /** The SQLite database holding the record log and the lake's file catalog; the worker opens its own connection. */
+  /** The SQLite database holding the lake's file catalog and watermark; the worker opens its own connection. */
   databasePath: string;
+  /** The record log's database (read only here); the same file as `databasePath` when absent. */
+  recordsPath?: string;
   durability: 'normal' | 'full';
   /** The main connection's `wal_autocheckpoint`, so the worker checkpoints no more eagerly than it. */
   autoCheckpointPages: number;

@@ -32,9 +32,10 @@ const planColumns: ColumnPlanner = (datasets) =>
   });
 
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
+const recordsDb = data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages) : db;
 const parquet = await ParquetWriter.open(data.lakeRoot, { spillDirName: 'duckdb-spill-flush-worker' });
 const slices = new SliceWriter({
-  records: new SqliteRecordStore(db),
+  records: new SqliteRecordStore(recordsDb),
   store: new SqliteLakeStore(db),
   parquet,
   planColumns,
@@ -61,6 +62,7 @@ port.on('message', (message: ToFlushWorker) => {
     case 'close':
       parquet.close();
       db.close();
+      if (recordsDb !== db) recordsDb.close();
       port.close(); // nothing else keeps the thread alive: it exits
       break;
   }

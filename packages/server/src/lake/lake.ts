@@ -36,6 +36,8 @@ export interface LakeOptions {
    * in-process instead).
    */
   db: SqliteDatabase;
+  /** The record log's database when it is not `db` (the flush worker reads the log from it). */
+  recordsDb?: SqliteDatabase;
   records: LakeRecordSource;
   catalog: LakeCatalog;
   schemas: LakeSchemas;
@@ -90,7 +92,12 @@ export class Lake {
       return new Lake(root, store, parquet, slices, options);
     }
     const flushWorker = new FlushWorker({
-      workerData: { ...connectionSettings(options.db), lakeRoot: root, sliceSize: options.sliceSize },
+      workerData: {
+        ...connectionSettings(options.db),
+        ...(options.recordsDb ? { recordsPath: resolve(options.recordsDb.name) } : {}),
+        lakeRoot: root,
+        sliceSize: options.sliceSize,
+      },
       planColumns,
       onCrash: (err) => options.onError?.(err),
     });

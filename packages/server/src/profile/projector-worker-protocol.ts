@@ -2,8 +2,10 @@
 import type { DatasetRef, ProjectionPlans } from './projection-plans.ts';
 
 export interface ProjectorWorkerData {
-  /** The SQLite database holding the record log, identities and profiles; the thread opens its own connection. */
+  /** The SQLite database holding identities and profiles; the thread opens its own connection. */
   databasePath: string;
+  /** The record log's database (read only here); the same file as `databasePath` when absent. */
+  recordsPath?: string;
   durability: 'normal' | 'full';
   /** The main connection's `wal_autocheckpoint`, so the thread checkpoints no more eagerly than it. */
   autoCheckpointPages: number;

@@ -29,8 +29,9 @@ const plans: ProjectionPlanner = (datasets) =>
   });
 
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
+const recordsDb = data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages) : db;
 const projector = new ProfileProjector({
-  records: new SqliteRecordStore(db),
+  records: new SqliteRecordStore(recordsDb),
   plans,
   identity: new IdentityService(new SqliteIdentityStore(db)),
   profiles: new SqliteProfileStore(db),
@@ -80,6 +81,7 @@ port.on('message', (message: ToProjectorWorker) => {
         .catch(() => undefined)
         .then(() => {
           db.close();
+          if (recordsDb !== db) recordsDb.close();
           port.close(); // nothing else keeps the thread alive: it exits
         });
       break;

@@ -211,10 +211,10 @@ describe('sandboxes', () => {
     assert.equal((await server.api('DELETE', '/api/v1/sandboxes/doomed')).status, 204);
     assertProblem(await server.api('GET', '/api/v1/datasets', undefined, { sandbox: 'doomed' }), 404, 'SANDBOX_NOT_FOUND');
 
-    const db = server.running.platform.db;
-    const count = (sql: string) => (db.prepare(sql).get(doomed.id) as { n: number }).n;
-    assert.equal(count('SELECT count(*) AS n FROM records WHERE sandbox_id = ?'), 0);
-    assert.equal(count('SELECT count(*) AS n FROM rejected_records WHERE sandbox_id = ?'), 0);
+    const { db, recordsDb } = server.running.platform;
+    const count = (sql: string, from = db) => (from.prepare(sql).get(doomed.id) as { n: number }).n;
+    assert.equal(count('SELECT count(*) AS n FROM records WHERE sandbox_id = ?', recordsDb), 0);
+    assert.equal(count('SELECT count(*) AS n FROM rejected_records WHERE sandbox_id = ?', recordsDb), 0);
     assert.equal(count('SELECT count(*) AS n FROM datasets WHERE sandbox_id = ?'), 0);
     assert.equal(count('SELECT count(*) AS n FROM schemas WHERE sandbox_id = ?'), 0);
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startTestServer } from '../../testing/harness.ts';
 import { openSqlite } from '../../storage/sqlite.ts';
 import { SqliteRecordStore } from '../sqlite-record-store.ts';
+import { recordLogPath } from '../record-log-file.ts';
 import { SqliteBatchStore } from './sqlite-batch-store.ts';
 import type { Batch } from './model.ts';
 import { createDataset, uploadBatch, waitForBatch } from './batch-test-support.ts';
@@ -31,7 +32,7 @@ test('after a restart, unfinished batches resume from their checkpoint without w
     await first.stop();
 
     // What a crash leaves behind: a chunk written but not checkpointed, a checkpointed chunk, a lost file, a cut upload.
-    const db = openSqlite(join(dataDir, 'meridian.db'));
+    const db = openSqlite(recordLogPath(dataDir));
     const batches = new SqliteBatchStore(db);
     const records = new SqliteRecordStore(db);
     const record = (batchId: string, row: number, crmId: string) => ({
