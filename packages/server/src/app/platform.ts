@@ -19,6 +19,7 @@ import { SqliteDatasetStore } from '../catalog/sqlite-store.ts';
 import { CatalogService } from '../catalog/service.ts';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { moveRecordLog, recordLogPath } from '../ingest/record-log-file.ts';
+import { RecordLogWriter } from '../ingest/record-log-writer.ts';
 import { IngestService } from '../ingest/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
@@ -146,7 +147,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const records = new SqliteRecordStore(recordsDb);
   const batchStore = new SqliteBatchStore(recordsDb);
   moveRecordLog(recordsDb, dbPath);
-  const ingest = new IngestService(records, schemas, {
+  // Acknowledged writes are committed by the record log's own thread; the event loop parses and validates.
+  const recordLog = new RecordLogWriter({ recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES });
+  const ingest = new IngestService(recordLog, schemas, {
     accepted: (sandbox, source, n) => metrics.recordsAccepted.inc({ sandbox, source }, n),
     rejected: (sandbox, source, n) => metrics.recordsRejected.inc({ sandbox, source }, n),
     duplicate: (sandbox, source, n) => metrics.recordsDuplicate.inc({ sandbox, source }, n),
@@ -428,6 +431,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
       computedAttributes.stop();
       await retention.stop();
       await batches.close();
+      await recordLog.close();
       await projector.catchUp().catch(() => undefined);
       await projector.close();
       await computedAttributes.idle();

@@ -10,6 +10,8 @@
  */
 import type { AppendResult, NewRecord, NewRejection, RecordStore } from './record-store.ts';
 
+type Appender = Pick<RecordStore, 'append'>;
+
 interface Waiter {
   offset: number;
   count: number;
@@ -28,7 +30,7 @@ export class GroupCommit {
   private open?: Group;
 
   constructor(
-    private readonly store: RecordStore,
+    private readonly store: Appender,
     /** Most records one commit takes; a full group is written at once. */
     private readonly maxRecords = 10_000,
   ) {}

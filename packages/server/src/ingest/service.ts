@@ -13,7 +13,8 @@ import type { FieldError } from '../errors.ts';
 import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';
-import type { NewRecord, NewRejection, RecordStore } from './record-store.ts';
+import type { NewRecord, NewRejection } from './record-store.ts';
+import type { RecordAppender } from './record-log-writer.ts';
 import { GroupCommit } from './group-commit.ts';
 
 export interface RejectedRecord {
@@ -78,7 +79,7 @@ export class IngestService {
   private readonly log: GroupCommit;
 
   constructor(
-    records: RecordStore,
+    records: RecordAppender,
     private readonly schemas: SchemaService,
     private readonly counters?: IngestCounters,
   ) {

@@ -1,4 +1,5 @@
 /** Embedded (SQLite, WAL) implementation of the record log. A 2xx is sent only after commit. */
+import type { Statement } from 'better-sqlite3';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { FieldError } from '../errors.ts';
 import type { NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
@@ -64,45 +65,89 @@ function recordFromRow(r: RecordRow): StoredRecord {
   };
 }
 
+/** Rows per INSERT statement: one statement for 50 rows costs about a third less than 50 statements. */
+const ROWS_PER_INSERT = 50;
+const COLUMNS_PER_ROW = 7;
+
 export class SqliteRecordStore implements RecordStore {
-  private readonly insert;
+  private readonly inserts = new Map<number, Statement>();
   private readonly reject;
   private readonly appendAll;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'ingest', MIGRATIONS);
-    this.insert = db.prepare(
-      `INSERT INTO records (sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (dataset_id, record_id) DO NOTHING`,
-    );
     this.reject = db.prepare(
       'INSERT INTO rejected_records (sandbox_id, dataset_id, batch_id, source, idx, errors, body, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    const highWater = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'records'`).pluck();
+    const insertedAfter = db.prepare('SELECT seq, dataset_id, record_id FROM records WHERE seq > ? ORDER BY seq');
     this.appendAll = db.transaction((records: readonly NewRecord[], rejections: readonly NewRejection[]) => {
       const now = Date.now();
-      const duplicateIndexes: number[] = [];
-      const seqs: (number | undefined)[] = [];
-      let inserted = 0;
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i];
-        const info = this.insert.run(r.sandboxId, r.datasetId, r.recordId, r.timestamp, now, r.batchId ?? null, r.body);
-        if (info.changes === 0) {
-          duplicateIndexes.push(i);
-          seqs.push(undefined);
-        } else {
-          inserted++;
-          seqs.push(Number(info.lastInsertRowid));
+      const seqs: (number | undefined)[] = new Array<number | undefined>(records.length).fill(undefined);
+      // AUTOINCREMENT numbers rows one after another in VALUES order, above the high-water mark;
+      // inside this transaction nothing else writes, so a statement that inserted all its rows
+      // gave them last+1 ... last+n. (A duplicate also takes a number, so the log has gaps.)
+      let last = (highWater.get() as number | undefined) ?? 0;
+      for (let start = 0; start < records.length; start += ROWS_PER_INSERT) {
+        const n = Math.min(ROWS_PER_INSERT, records.length - start);
+        const params = new Array<unknown>(n * COLUMNS_PER_ROW);
+        for (let i = 0; i < n; i++) {
+          const r = records[start + i];
+          const o = i * COLUMNS_PER_ROW;
+          params[o] = r.sandboxId;
+          params[o + 1] = r.datasetId;
+          params[o + 2] = r.recordId;
+          params[o + 3] = r.timestamp;
+          params[o + 4] = now;
+          params[o + 5] = r.batchId ?? null;
+          params[o + 6] = r.body;
         }
+        const { changes } = this.insertOf(n).run(params);
+        if (changes === n) {
+          for (let i = 0; i < n; i++) seqs[start + i] = last + 1 + i;
+          last += n;
+        } else if (changes > 0) {
+          // Some were duplicates: the rows above the mark are the ones this statement wrote, and
+          // each went to the first input carrying its (dataset, _id).
+          const wrote = new Map<string, number>();
+          for (const row of insertedAfter.all(last) as { seq: number; dataset_id: string; record_id: string }[]) {
+            wrote.set(`${row.dataset_id}\u0000${row.record_id}`, row.seq);
+            last = row.seq;
+          }
+          for (let i = 0; i < n; i++) {
+            const key = `${records[start + i].datasetId}\u0000${records[start + i].recordId}`;
+            seqs[start + i] = wrote.get(key);
+            wrote.delete(key);
+          }
+        }
+        // A row that hit a conflict still used up a number: continue from the mark itself.
+        if (changes !== n) last = (highWater.get() as number | undefined) ?? 0;
       }
       for (const j of rejections) {
         this.reject.run(j.sandboxId, j.datasetId, j.batchId ?? null, j.source, j.index, JSON.stringify(j.errors), j.body.slice(0, 65536), now);
       }
-      return { inserted, duplicateIndexes, seqs };
+      const duplicateIndexes: number[] = [];
+      for (let i = 0; i < seqs.length; i++) if (seqs[i] === undefined) duplicateIndexes.push(i);
+      return { inserted: records.length - duplicateIndexes.length, duplicateIndexes, seqs };
     });
   }
 
   async append(records: readonly NewRecord[], rejections: readonly NewRejection[] = []) {
     return this.appendAll(records, rejections);
+  }
+
+  /** The INSERT of `rows` rows, prepared once per size. */
+  private insertOf(rows: number): Statement {
+    let statement = this.inserts.get(rows);
+    if (!statement) {
+      const values = new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.db.prepare(
+        `INSERT INTO records (sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body) VALUES ${values}
+         ON CONFLICT (dataset_id, record_id) DO NOTHING`,
+      );
+      this.inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   async readAfter(seq: number, limit: number) {

@@ -9,6 +9,7 @@ import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
 import { openSqlite } from '../storage/sqlite.ts';
+import { FOLLOWER_NICENESS, lowerThreadPriority } from '../storage/thread-priority.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
 import type { FromProjectorWorker, ProjectorWorkerData, ToProjectorWorker } from './projector-worker-protocol.ts';
@@ -28,6 +29,8 @@ const plans: ProjectionPlanner = (datasets) =>
     send({ type: 'plan', id, datasets: [...datasets] });
   });
 
+// A follower: ingestion and requests come first; projection takes the idle cycles and catches up.
+lowerThreadPriority(FOLLOWER_NICENESS);
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
 const recordsDb = data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages) : db;
 const projector = new ProfileProjector({
