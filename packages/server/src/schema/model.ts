@@ -7,8 +7,20 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 export const SchemaClass = Type.Union([Type.Literal('profile'), Type.Literal('event')]);
 export type SchemaClass = Static<typeof SchemaClass>;
 
+/**
+ * Names JavaScript gives a meaning on every object: a field so named could reach an object's
+ * prototype wherever records are built from paths, so no schema may define one.
+ */
+export const RESERVED_FIELD_NAMES = ['__proto__', 'constructor', 'prototype'] as const;
+const NOT_RESERVED = `(?!(?:${RESERVED_FIELD_NAMES.join('|')})(?:\\.|$))`;
+/** One field name: a letter or `_`, then letters, digits and `_`; not a reserved name. */
+const FIELD_NAME_PATTERN = `^${NOT_RESERVED}[A-Za-z_][A-Za-z0-9_]*$`;
+
 /** A dot path into a record, e.g. `personalEmail.address` or `productListItems.SKU` (arrays are transparent). */
-export const FieldPath = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$', maxLength: 512 });
+export const FieldPath = Type.String({
+  pattern: `^${NOT_RESERVED}[A-Za-z_][A-Za-z0-9_]*(\\.${NOT_RESERVED}[A-Za-z_][A-Za-z0-9_]*)*$`,
+  maxLength: 512,
+});
 
 export const IdentityDescriptor = Type.Object({
   path: FieldPath,
@@ -56,7 +68,7 @@ export const FieldDefinitionSchema: TSchema = Type.Recursive(
         minLength: Type.Optional(Type.Integer({ minimum: 0 })),
         maxLength: Type.Optional(Type.Integer({ minimum: 0 })),
         pattern: Type.Optional(Type.String({ maxLength: 500 })),
-        properties: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), This)),
+        properties: Type.Optional(Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), This, { additionalProperties: false })),
         required: Type.Optional(Type.Array(Type.String())),
         items: Type.Optional(This),
         additionalProperties: Type.Optional(This),
@@ -73,7 +85,7 @@ export const SchemaInput = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     class: SchemaClass,
     fieldGroups: Type.Optional(Type.Array(Type.String(), { description: 'standard field groups, see GET /api/v1/schemas/field-groups' })),
-    fields: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), FieldDefinitionSchema, { description: 'custom fields' })),
+    fields: Type.Optional(Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), FieldDefinitionSchema, { description: 'custom fields', additionalProperties: false })),
     required: Type.Optional(Type.Array(FieldPath, { description: 'dot paths that every record must carry' })),
     identities: Type.Optional(Type.Array(IdentityDescriptor)),
     labels: Type.Optional(Type.Record(Type.String(), Type.Array(Label), { description: 'field path → data-usage labels' })),

@@ -105,6 +105,22 @@ describe('standard schemas and composition', () => {
     const badType = await server.api('POST', '/api/v1/schemas', { name: name('bad'), class: 'event', fields: { x: { type: 'date' } } });
     assertProblem(badType, 400, 'VALIDATION_FAILED');
   });
+
+  test('fields named like JavaScript object internals are refused, at any depth and in paths', async () => {
+    const refused: Record<string, unknown>[] = [
+      { fields: { constructor: { type: 'string' } } },
+      { fields: { loyalty2: { type: 'object', properties: { prototype: { type: 'string' } } } } },
+      { fields: { x: { type: 'string' } }, required: ['x.constructor'] },
+      { fields: { x: { type: 'string' } }, identities: [{ path: '__proto__.x', namespace: 'Email' }] },
+    ];
+    for (const extra of refused) {
+      const res = await server.api('POST', '/api/v1/schemas', { name: name('reserved'), class: 'profile', ...extra });
+      assertProblem(res, 400, 'VALIDATION_FAILED');
+    }
+    // A name that only starts like one is an ordinary name.
+    const fine = await server.api('POST', '/api/v1/schemas', { name: name('unreserved'), class: 'profile', fields: { constructorName: { type: 'string' }, _proto: { type: 'string' } } });
+    assert.equal(fine.status, 201, JSON.stringify(fine.body));
+  });
 });
 
 describe('definitions refused with the path at fault', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CoercionFailure, coerceTypedValue, isBlankCell, textCoercer, toIsoDate, toRfc3339 } from './coerce.ts';
+import { CoercionFailure, coerceTypedValue, isBlankCell, isBlankText, textCoercer, toIsoDate, toRfc3339 } from './coerce.ts';
 import type { FieldDefinition } from '../../schema/model.ts';
 
 const INTEGER: FieldDefinition = { type: 'integer' };
@@ -95,6 +95,54 @@ test('property: coercion never throws, whatever the text', () => {
       const out = textCoercer(def)(text);
       if (out instanceof CoercionFailure) assert.ok(out.message.length > 0);
       if (def.format === 'date' && !(out instanceof CoercionFailure)) assert.match(String(toIsoDate(String(out))), /^\d{4}-\d{2}-\d{2}$/);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+/** Cell text near the shortcuts' edges: digits, signs, dots, dashes, exponents, blanks of every kind. */
+const numberLike = fc.oneof(
+  fc.stringMatching(/^\d{1,17}$/),
+  fc.string({ unit: fc.constantFrom('0', '1', '9', '-', '+', '.', 'e', ' ', '\t', '\u00a0', '\ufeff', 'x'), maxLength: 12 }),
+);
+const dateLike = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 })).map(([y, m, d]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`),
+  fc.string({ unit: fc.constantFrom('2', '0', '1', '9', '-', ' ', 'T', ':'), maxLength: 12 }),
+);
+
+/** The integer and number rules as written before their shortcut for plain digits. */
+function byFullRules(text: string, type: 'integer' | 'number'): number | 'refused' {
+  const trimmed = text.trim();
+  const pattern = type === 'integer' ? /^[+-]?\d+(?:\.0*)?$/ : /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+  if (!pattern.test(trimmed)) return 'refused';
+  const n = Number(trimmed);
+  return (type === 'integer' ? Number.isSafeInteger(n) : Number.isFinite(n)) ? n : 'refused';
+}
+
+test('property: plain digits take a shortcut that answers exactly as the full integer and number rules', () => {
+  fc.assert(
+    fc.property(numberLike, fc.constantFrom('integer' as const, 'number' as const), (text, type) => {
+      const out = textCoercer({ type })(text);
+      assert.deepEqual(out instanceof CoercionFailure ? 'refused' : out, byFullRules(text, type), JSON.stringify(text));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('property: plain YYYY-MM-DD dates take a shortcut that answers exactly as the full date rules', () => {
+  const coerce = textCoercer(DATE);
+  fc.assert(
+    fc.property(dateLike, (text) => {
+      assert.deepEqual(coerce(text), toIsoDate(text.trim()), JSON.stringify(text));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('property: a cell is blank exactly when trimming leaves nothing', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u2028', '\ufeff', 'a', '!', '~', '\u007f', 'é'), maxLength: 4 }), (text) => {
+      assert.equal(isBlankText(text), text.trim() === '', JSON.stringify(text));
     }),
     { numRuns: 2000 },
   );

@@ -95,7 +95,46 @@ export function toIsoDate(text: string): string | CoercionFailure {
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+/** Up to 15 digits are always a safe integer, and read the same by `Number`. */
+const MAX_PLAIN_DIGITS = 15;
+
+/** True for 1 to 15 ASCII digits and nothing else: text that is its number as written (the common cell). */
+function isPlainDigits(text: string): boolean {
+  const length = text.length;
+  if (length === 0 || length > MAX_PLAIN_DIGITS) return false;
+  for (let i = 0; i < length; i++) {
+    const char = text.charCodeAt(i);
+    if (char < DIGIT_0 || char > DIGIT_9) return false;
+  }
+  return true;
+}
+
+/** The number `count` ASCII digits from `from` spell, or -1 when one of them is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let at = from; at < from + count; at++) {
+    const digit = text.charCodeAt(at) - DIGIT_0;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const DASH = 0x2d;
+
+/** `YYYY-MM-DD` as written, when it is a calendar date: the date coercer's answer without its regular expressions. */
+function isPlainIsoDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return false;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  return year >= 0 && month >= 0 && day >= 0 && isCalendarDate(year, month, day);
+}
+
 function coerceInteger(text: string): Coerced {
+  if (isPlainDigits(text)) return Number(text);
   const trimmed = text.trim();
   if (INTEGER.test(trimmed)) {
     const n = Number(trimmed);
@@ -106,6 +145,7 @@ function coerceInteger(text: string): Coerced {
 }
 
 function coerceNumber(text: string): Coerced {
+  if (isPlainDigits(text)) return Number(text);
   const trimmed = text.trim();
   if (NUMBER.test(trimmed)) {
     const n = Number(trimmed);
@@ -137,7 +177,7 @@ function jsonCoercer(kind: 'object' | 'array'): TextCoercer {
 
 const identity: TextCoercer = (text) => text;
 const rfc3339: TextCoercer = (text) => toRfc3339(text.trim());
-const isoDate: TextCoercer = (text) => toIsoDate(text.trim());
+const isoDate: TextCoercer = (text) => (isPlainIsoDate(text) ? text : toIsoDate(text.trim()));
 
 /**
  * The coercer for non-empty text cells of a field, chosen once per column.
@@ -168,7 +208,20 @@ export function textCoercer(def: FieldDefinition): TextCoercer {
  *   isBlankCell(' ', { type: 'integer' }); // true
  */
 export function isBlankCell(text: string, def: FieldDefinition): boolean {
-  return text === '' || (def.type !== 'string' && text.trim() === '');
+  return text === '' || (def.type !== 'string' && isBlankText(text));
+}
+
+/**
+ * True for text of blanks only (what `trim` removes), asked for every cell of a non-string
+ * column: text starting with a visible ASCII character is answered without trimming.
+ *
+ * @example
+ *   isBlankText(' \t'); // true
+ */
+export function isBlankText(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim() === '';
 }
 
 /**

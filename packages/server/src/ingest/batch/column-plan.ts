@@ -11,7 +11,7 @@
 import { problem, type FieldError } from '../../errors.ts';
 import type { FieldDefinition } from '../../schema/model.ts';
 import { textCoercer, type TextCoercer } from './coerce.ts';
-import { fieldAtPath, formatPath, parseTargetPath, type PathStep } from './field-path.ts';
+import { fieldAtPath, formatPath, parseTargetPath, pathWriter, type PathStep, type PathWriter } from './field-path.ts';
 import type { ColumnMapping } from './model.ts';
 
 export interface ColumnPlan {
@@ -21,6 +21,8 @@ export interface ColumnPlan {
   /** Target dot path, as the user wrote it (normalized). */
   path: string;
   steps: PathStep[];
+  /** Sets a value at `steps` in a record. */
+  write: PathWriter;
   field: FieldDefinition;
   coerceText: TextCoercer;
 }
@@ -112,7 +114,8 @@ export function planColumns(header: readonly string[], tree: Record<string, Fiel
       errors.push({ path: column, message: `${resolved}${hint}` });
       return;
     }
-    columns.push({ index, column, path: formatPath(resolved.steps), steps: resolved.steps, field: resolved.field, coerceText: textCoercer(resolved.field) });
+    const { steps, field } = resolved;
+    columns.push({ index, column, path: formatPath(steps), steps, write: pathWriter(steps), field, coerceText: textCoercer(field) });
   });
   for (const column of Object.keys(mapping)) {
     if (!seen.has(column)) errors.push({ path: column, message: 'is in the mapping but the file has no such column' });

@@ -7,11 +7,16 @@
  *   const steps = parseTargetPath('productListItems[0].SKU');   // [{key:'productListItems'},{index:0},{key:'SKU'}]
  *   const record = {};
  *   setAtPath(record, steps, 'A-1');                             // { productListItems: [{ SKU: 'A-1' }] }
+ *   pathWriter(parseTargetPath('person.name.firstName') as PathStep[])(record, 'Ada'); // the same as setAtPath, faster
  */
 import type { FieldDefinition } from '../../schema/model.ts';
+import { RESERVED_FIELD_NAMES } from '../../schema/model.ts';
 import type { JsonObject, JsonValue } from '../../storage/json.ts';
 
 export type PathStep = { key: string; index?: undefined } | { index: number; key?: undefined };
+
+/** Writes a value at one path of a record, as `setAtPath` does; false when the path is blocked by a value of another shape. */
+export type PathWriter = (record: JsonObject, value: JsonValue) => boolean;
 
 /**
  * Steps of a target path, or a sentence saying why the text is not one.
@@ -27,6 +32,7 @@ export function parseTargetPath(text: string): PathStep[] | string {
     pattern.lastIndex = at;
     const match = pattern.exec(text);
     if (!match || match[0] === '') return `"${text}" is not a field path (use dots between names and [n] for array items, e.g. productListItems[0].SKU)`;
+    if ((RESERVED_FIELD_NAMES as readonly string[]).includes(match[1])) return `"${text}" names ${match[1]}, which no field may be called`;
     steps.push({ key: match[1] });
     for (const index of match[2].matchAll(/\[(\d+)\]/g)) steps.push({ index: Number(index[1]) });
     at = pattern.lastIndex;
@@ -100,4 +106,56 @@ export function setAtPath(record: JsonObject, steps: readonly PathStep[], value:
     container[step.index] = value;
   }
   return true;
+}
+
+/** The object under `key`, created when absent; undefined when a value of another shape is there. */
+function objectAt(container: JsonObject, key: string): JsonObject | undefined {
+  const child = container[key];
+  if (child === undefined || child === null) {
+    const created: JsonObject = {};
+    container[key] = created;
+    return created;
+  }
+  return typeof child === 'object' && !Array.isArray(child) ? child : undefined;
+}
+
+/**
+ * A writer for one path, chosen once per column: paths of names only (the usual case) skip the
+ * step-by-step walk of `setAtPath`; paths through arrays use it.
+ *
+ * @example
+ *   const write = pathWriter([{ key: 'person' }, { key: 'birthYear' }]);
+ *   write(record, 1815); // true; record.person.birthYear === 1815
+ */
+export function pathWriter(steps: readonly PathStep[]): PathWriter {
+  const keys = steps.map((step) => step.key);
+  if (keys.some((key) => key === undefined)) return (record, value) => setAtPath(record, steps, value);
+  const names = keys as string[];
+  const last = names[names.length - 1];
+  switch (names.length) {
+    case 1:
+      return (record, value) => {
+        record[last] = value;
+        return true;
+      };
+    case 2: {
+      const first = names[0];
+      return (record, value) => {
+        const parent = objectAt(record, first);
+        if (parent === undefined) return false;
+        parent[last] = value;
+        return true;
+      };
+    }
+    default: {
+      const parents = names.slice(0, -1);
+      return (record, value) => {
+        let parent: JsonObject | undefined = record;
+        for (let i = 0; i < parents.length && parent !== undefined; i++) parent = objectAt(parent, parents[i]);
+        if (parent === undefined) return false;
+        parent[last] = value;
+        return true;
+      };
+    }
+  }
 }

@@ -54,6 +54,8 @@ interface RowPipeline<T> {
   rows: FileRows<T>;
   toRecord(values: T, row: number): RowOutcome;
   original(values: T): JsonValue;
+  /** False when no record can have a `timestamp` (no column fills it): every record is timed when read. */
+  mayHaveTimestamp: boolean;
 }
 
 function recordTime(record: JsonObject, now: number): number {
@@ -62,6 +64,10 @@ function recordTime(record: JsonObject, now: number): number {
     if (!Number.isNaN(ms)) return ms;
   }
   return now;
+}
+
+function fillsTimestamp(plan: RecordPlan): boolean {
+  return plan.columns.some((c) => c.steps[0].key === 'timestamp');
 }
 
 function byColumn(header: readonly string[], values: readonly JsonValue[]): JsonObject {
@@ -84,19 +90,23 @@ async function openPipeline(job: BatchJob, read: ReadOptions): Promise<RowPipeli
   switch (job.format) {
     case 'csv': {
       const plan = planOrFail(await readCsvHeader(job.filePath), job);
+      const withPlan: RowContext = { ...context, plan };
       const pipeline: RowPipeline<string[]> = {
         rows: readCsvRows(job.filePath, read),
-        toRecord: (cells, row) => csvRowToRecord(cells, row, { ...context, plan }),
+        toRecord: (cells, row) => csvRowToRecord(cells, row, withPlan),
         original: (cells) => byColumn(plan.header, cells),
+        mayHaveTimestamp: fillsTimestamp(plan),
       };
       return pipeline as RowPipeline<unknown>;
     }
     case 'parquet': {
       const plan = planOrFail(await readParquetColumns(job.filePath), job);
+      const withPlan: RowContext = { ...context, plan };
       const pipeline: RowPipeline<JsonValue[]> = {
         rows: readParquetRows(job.filePath, read),
-        toRecord: (values, row) => typedRowToRecord(values, row, { ...context, plan }),
+        toRecord: (values, row) => typedRowToRecord(values, row, withPlan),
         original: (values) => byColumn(plan.header, values),
+        mayHaveTimestamp: fillsTimestamp(plan),
       };
       return pipeline as RowPipeline<unknown>;
     }
@@ -105,6 +115,7 @@ async function openPipeline(job: BatchJob, read: ReadOptions): Promise<RowPipeli
         rows: readJsonLines(job.filePath, read),
         toRecord: (value, row) => jsonLineToRecord(value, row, context),
         original: (value) => (value === undefined ? null : (value as JsonValue)),
+        mayHaveTimestamp: true,
       };
   }
 }
@@ -133,7 +144,7 @@ export async function* prepareChunks(job: BatchJob, skipRows: number): AsyncGene
         continue;
       }
       chunk.recordIds.push(outcome.record._id as string);
-      chunk.timestamps.push(recordTime(outcome.record, now));
+      chunk.timestamps.push(pipeline.mayHaveTimestamp ? recordTime(outcome.record, now) : now);
       chunk.bodies.push(JSON.stringify(outcome.record));
     }
     chunk.bytesRead = pipeline.rows.bytesRead();

@@ -14,7 +14,6 @@ import type { RecordValidator } from '../../schema/validate.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../storage/json.ts';
 import { CoercionFailure, coerceTypedValue, isBlankCell } from './coerce.ts';
 import type { RecordPlan } from './column-plan.ts';
-import { setAtPath } from './field-path.ts';
 
 export interface RowContext {
   plan: RecordPlan;
@@ -53,7 +52,7 @@ export function csvRowToRecord(cells: readonly string[], row: number, context: R
     const value = column.coerceText(cell);
     if (value instanceof CoercionFailure) {
       (failures ??= []).push({ path: column.path, message: withColumn(value.message, column.column, column.path) });
-    } else if (!setAtPath(record, column.steps, value)) {
+    } else if (!column.write(record, value)) {
       (failures ??= []).push({ path: column.path, message: `cannot be set: another column already gave ${column.path} a different shape` });
     }
   }
@@ -74,7 +73,7 @@ export function typedRowToRecord(values: readonly JsonValue[], row: number, cont
     if (value === undefined) continue;
     if (value instanceof CoercionFailure) {
       (failures ??= []).push({ path: column.path, message: withColumn(value.message, column.column, column.path) });
-    } else if (!setAtPath(record, column.steps, value)) {
+    } else if (!column.write(record, value)) {
       (failures ??= []).push({ path: column.path, message: `cannot be set: another column already gave ${column.path} a different shape` });
     }
   }
