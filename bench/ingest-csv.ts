@@ -130,9 +130,21 @@ async function ingestFile(path: string, rows: number, bytes: number): Promise<Fi
   }
 }
 
+/** Where the batch's time went, from its own timestamps: upload (until created), waiting for a worker, processing. */
+function phases(run: FileRun): string {
+  const at = (iso: unknown) => (typeof iso === 'string' ? Date.parse(iso) : NaN);
+  const times = run.batch as Batch & { createdAt?: string; startedAt?: string; completedAt?: string };
+  const created = at(times.createdAt);
+  const started = at(times.startedAt);
+  const completed = at(times.completedAt);
+  if ([created, started, completed].some(Number.isNaN)) return '';
+  const processing = (completed - started) / 1000;
+  return ` [batch: queued ${((started - created) / 1000).toFixed(2)} s, processed in ${processing.toFixed(2)} s = ${formatInteger(run.rows / processing)} rows/s]`;
+}
+
 function describe(run: FileRun): string {
   return (
-    `${formatInteger(run.rows)} rows (${formatMiB(run.bytes)}) in ${run.seconds.toFixed(2)} s: ${formatInteger(run.rowsPerSecond)} rows/s ` +
+    `${formatInteger(run.rows)} rows (${formatMiB(run.bytes)}) in ${run.seconds.toFixed(2)} s: ${formatInteger(run.rowsPerSecond)} rows/s${phases(run)} ` +
     `(last profile readable after ${run.profileSeconds.toFixed(2)} s); ` +
     `RSS idle ${formatMiB(run.idleRssBytes)}, peak ${formatMiB(run.peakRssBytes)}; CPU: server ${run.serverCores.toFixed(2)}, other processes ${run.otherCores.toFixed(2)} cores`
   );

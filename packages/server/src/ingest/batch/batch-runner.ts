@@ -51,6 +51,8 @@ export class BatchRunner {
   private readonly active = new Map<string, ActiveJob>();
   private readonly settling = new Set<Promise<void>>();
   private stopping = false;
+  /** A worker started ahead of its job (see `warmUp`), or undefined. */
+  private spare?: Worker;
 
   constructor(
     private readonly options: BatchRunnerOptions,
@@ -64,6 +66,22 @@ export class BatchRunner {
     }
     this.queue.push(job);
     this.pump();
+  }
+
+  /**
+   * Starts a worker (and its reader thread) before its job is known, so loading their modules
+   * overlaps the upload; the next job to start takes it. At most one waits.
+   */
+  warmUp(): void {
+    if (this.stopping || this.spare) return;
+    const data: BatchWorkerData = { databasePath: this.options.databasePath, durability: this.options.durability };
+    const spare = startModuleWorker(WORKER_MODULE, data);
+    // Until it has a job, a failure only means the next job starts a fresh worker.
+    spare.on('error', () => undefined);
+    spare.once('exit', () => {
+      if (this.spare === spare) this.spare = undefined;
+    });
+    this.spare = spare;
   }
 
   /** Cancels (queued) or kills (running) every job the predicate picks; resolves once they are gone. */
@@ -84,6 +102,9 @@ export class BatchRunner {
   /** Asks running workers to stop after their current chunk (terminating them after a timeout); queued jobs stay `processing` for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    await spare?.terminate();
     for (const job of this.queue.splice(0)) this.settle(job, { kind: 'stopped' });
     const timeout = this.options.stopTimeoutMs ?? 10_000;
     await Promise.all(
@@ -131,7 +152,14 @@ export class BatchRunner {
       databasePath: this.options.databasePath,
       durability: this.options.durability,
     };
-    const worker = startModuleWorker(WORKER_MODULE, data);
+    let worker: Worker;
+    if (this.spare) {
+      worker = this.spare;
+      this.spare = undefined;
+      worker.postMessage({ type: 'run', job } satisfies ToWorker);
+    } else {
+      worker = startModuleWorker(WORKER_MODULE, data);
+    }
     const running: ActiveJob = { job, worker, cancelled: false };
     this.active.set(job.batchId, running);
     let finished: { batch: Batch | undefined } | undefined;

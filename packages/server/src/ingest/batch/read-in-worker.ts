@@ -6,6 +6,7 @@
  * @example
  *   const batch = await processBatch(job, stores, hooks, readChunksInWorker);
  */
+import type { Worker } from 'node:worker_threads';
 import { MeridianError } from '../../errors.ts';
 import type { BatchJob, PreparedChunk } from './prepare-chunks.ts';
 import { siblingModule, startModuleWorker } from './worker-spawn.ts';
@@ -17,7 +18,22 @@ export interface ChunkReaderData {
 
 export type FromChunkReader = { type: 'chunk'; chunk: PreparedChunk } | { type: 'end' } | { type: 'failed'; detail: string };
 
+/** `start`: the job of a reader started without one; `written`: a chunk was written (back-pressure). */
+export type ToChunkReader = ({ type: 'start' } & ChunkReaderData) | { type: 'written' };
+
 const READER_MODULE = siblingModule(import.meta.url, 'chunk-reader-worker');
+
+/**
+ * A reader thread started before its batch is known, so it loads its modules meanwhile; hand it
+ * to `readChunksInWorker`, which sends it the job. Error and exit listeners are the caller's.
+ *
+ * @example
+ *   const spare = startSpareReader();
+ *   for await (const chunk of readChunksInWorker(job, 0, spare)) await write(chunk);
+ */
+export function startSpareReader(): Worker {
+  return startModuleWorker(READER_MODULE, {});
+}
 
 /**
  * Prepared chunks from a reader thread; the thread ends when the iteration does.
@@ -25,8 +41,9 @@ const READER_MODULE = siblingModule(import.meta.url, 'chunk-reader-worker');
  * @example
  *   for await (const chunk of readChunksInWorker(job, 0)) await write(chunk);
  */
-export async function* readChunksInWorker(job: BatchJob, skipRows: number): AsyncGenerator<PreparedChunk> {
-  const reader = startModuleWorker(READER_MODULE, { job, skipRows } satisfies ChunkReaderData);
+export async function* readChunksInWorker(job: BatchJob, skipRows: number, spare?: Worker): AsyncGenerator<PreparedChunk> {
+  const reader = spare ?? startModuleWorker(READER_MODULE, { job, skipRows } satisfies ChunkReaderData);
+  if (spare) spare.postMessage({ type: 'start', job, skipRows } satisfies ToChunkReader);
   const inbox: FromChunkReader[] = [];
   let failure: Error | undefined;
   let exited = false;
@@ -55,7 +72,7 @@ export async function* readChunksInWorker(job: BatchJob, skipRows: number): Asyn
       if (message.type === 'end') return;
       if (message.type === 'failed') throw new MeridianError('INVALID_FILE', message.detail);
       yield message.chunk;
-      reader.postMessage('written');
+      reader.postMessage({ type: 'written' } satisfies ToChunkReader);
     }
   } finally {
     await reader.terminate();

@@ -149,6 +149,7 @@ export class BatchService {
       updatedAt: now,
     };
     await this.store.put(sandboxId, batch);
+    this.runner.warmUp();
     this.options.metrics.batchesActive.inc();
     try {
       await mkdir(this.batchDir(batch.id), { recursive: true });

@@ -3,7 +3,8 @@ import type { Batch } from './model.ts';
 import type { BatchJob, ChunkReport } from './process-batch.ts';
 
 export interface BatchWorkerData {
-  job: BatchJob;
+  /** Absent for a spare worker started ahead of its batch: it waits for a `run` message. */
+  job?: BatchJob;
   /** The SQLite database the worker opens its own connection to (WAL: one writer at a time, readers never wait). */
   databasePath: string;
   durability: 'normal' | 'full';
@@ -14,4 +15,4 @@ export type FromWorker =
   | { type: 'chunk'; report: ChunkReport }
   | { type: 'finished'; batch: Batch | undefined };
 
-export type ToWorker = { type: 'stop' };
+export type ToWorker = { type: 'stop' } | { type: 'run'; job: BatchJob };
