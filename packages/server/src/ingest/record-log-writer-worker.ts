@@ -3,14 +3,14 @@
  * arriving while a transaction runs are committed together in the next one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from '../storage/sqlite.ts';
+import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { FromRecordLogWriter, RecordLogWriterData, ToRecordLogWriter } from './record-log-writer.ts';
 import { SqliteRecordStore } from './sqlite-record-store.ts';
 
 const port = parentPort!;
 const data = workerData as RecordLogWriterData;
-const db = openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages);
+const db = openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB);
 const log = new GroupCommit(new SqliteRecordStore(db));
 const send = (message: FromRecordLogWriter) => port.postMessage(message);
 

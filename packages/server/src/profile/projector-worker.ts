@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
-import { openSqlite } from '../storage/sqlite.ts';
+import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import { FOLLOWER_NICENESS, lowerThreadPriority } from '../storage/thread-priority.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
@@ -32,7 +32,8 @@ const plans: ProjectionPlanner = (datasets) =>
 // A follower: ingestion and requests come first; projection takes the idle cycles and catches up.
 lowerThreadPriority(FOLLOWER_NICENESS);
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
-const recordsDb = data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages) : db;
+const recordsDb =
+  data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;
 const projector = new ProfileProjector({
   records: new SqliteRecordStore(recordsDb),
   plans,

@@ -17,6 +17,8 @@ export function openSqlite(
   durability: 'normal' | 'full' = 'normal',
   /** Pages of WAL after which this connection checkpoints inline; raise it when a checkpointer runs. */
   autoCheckpointPages = 1000,
+  /** Page cache of this connection; connections that append or read in order need little (`LOG_CACHE_KIB`). */
+  cacheKiB = 65_536,
 ): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -28,9 +30,16 @@ export function openSqlite(
   db.pragma(`wal_autocheckpoint = ${autoCheckpointPages}`);
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = -${Math.max(64, Math.floor(cacheKiB))}`);
   return db;
 }
+
+/**
+ * Page cache for connections that only append to the record log or read it in order (the log
+ * writer, batch writers, the followers' reading side): their working set is the B-trees' right
+ * edges, and a large cache per connection only made memory grow with the size of the data.
+ */
+export const LOG_CACHE_KIB = 8_192;
 
 const statements = new WeakMap<SqliteDatabase, Map<string, Database.Statement>>();
 

@@ -5,7 +5,7 @@
  * `stop` message ends it at the next chunk boundary.
  */
 import { parentPort, workerData, type Worker } from 'node:worker_threads';
-import { openSqlite } from '../../storage/sqlite.ts';
+import { LOG_CACHE_KIB, openSqlite } from '../../storage/sqlite.ts';
 import { SqliteRecordStore } from '../sqlite-record-store.ts';
 import { SqliteBatchStore } from './sqlite-batch-store.ts';
 import { processBatch } from './process-batch.ts';
@@ -35,7 +35,7 @@ const readChunks: ChunkSource = (job, skipRows) => {
   return readChunksInWorker(job, skipRows, spare);
 };
 
-const db = openSqlite(data.databasePath, data.durability);
+const db = openSqlite(data.databasePath, data.durability, undefined, LOG_CACHE_KIB);
 const records = new SqliteRecordStore(db);
 const batches = new SqliteBatchStore(db);
 const job = data.job ?? (await jobGiven);
