@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { FromRecordLogWriter, RecordLogWriterData, ToRecordLogWriter } from './record-log-writer.ts';
+import { unpackRecords, type FromRecordLogWriter, type RecordLogWriterData, type ToRecordLogWriter } from './record-log-writer.ts';
 import { SqliteRecordStore } from './sqlite-record-store.ts';
 
 const port = parentPort!;
@@ -30,7 +30,7 @@ port.on('message', (message: ToRecordLogWriter) => {
   }
   inFlight++;
   log
-    .append(message.records, message.rejections)
+    .append(unpackRecords(message.records), message.rejections)
     .then(
       (result) => send({ type: 'appended', id: message.id, result }),
       (err: unknown) => send({ type: 'failed', id: message.id, message: err instanceof Error ? err.message : String(err) }),
