@@ -41,14 +41,23 @@ export class ProjectorWorker {
   private readonly waiters = new Map<number, Waiter>();
   private nextId = 1;
   private closing = false;
+  private nudgeQueued = false;
   /** Threads that died in a row without finishing a catch-up: past a few, waiters get the error instead of another thread. */
   private crashes = 0;
 
   constructor(private readonly options: ProjectorWorkerOptions) {}
 
-  /** Tells the thread the log has grown (cheap: nudges during a pass fold into one more pass). */
+  /**
+   * Tells the thread the log has grown. Cheap: the nudges of one event-loop turn (every request
+   * a group commit answered) become one message, and nudges during a pass fold into one more pass.
+   */
   nudge(): void {
-    if (!this.closing) this.post({ type: 'nudge' });
+    if (this.closing || this.nudgeQueued) return;
+    this.nudgeQueued = true;
+    setImmediate(() => {
+      this.nudgeQueued = false;
+      if (!this.closing) this.post({ type: 'nudge' });
+    });
   }
 
   /** Resolves once every record in the log when it was called has been projected. */
