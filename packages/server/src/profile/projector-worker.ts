@@ -9,7 +9,6 @@ import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
-import { FOLLOWER_NICENESS, lowerThreadPriority } from '../storage/thread-priority.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
 import type { FromProjectorWorker, ProjectorWorkerData, ToProjectorWorker } from './projector-worker-protocol.ts';
@@ -29,8 +28,10 @@ const plans: ProjectionPlanner = (datasets) =>
     send({ type: 'plan', id, datasets: [...datasets] });
   });
 
-// A follower: ingestion and requests come first; projection takes the idle cycles and catches up.
-lowerThreadPriority(FOLLOWER_NICENESS);
+// Not at a lower priority, unlike the lake's flush worker: this thread holds meridian.db's write
+// lock for a whole pass, and the event loop's own writes (memberships, decisioning) wait for it;
+// starved of CPU while holding the lock, it stalled them (priority inversion; seen as
+// SQLITE_BUSY under load).
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
 const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;

@@ -1,10 +1,14 @@
 /**
- * Lets a worker thread that follows the record log (the profile projector, the lake's flush
- * worker) yield the CPU to the threads that acknowledge writes and answer requests. On a machine
+ * Lets a worker thread that follows the record log (the lake's flush worker) yield the CPU to the
+ * threads that acknowledge writes and answer requests. On a machine
  * with few cores, a follower at the same priority takes half a core from ingestion exactly when
  * ingestion is busiest; at a lower priority it still uses every idle cycle and catches up as soon
  * as the load drops, so nothing is lost, only later. Linux gives each thread its own nice value
  * (`setpriority` on the thread id, found through `/proc/thread-self`); elsewhere this does nothing.
+ *
+ * Only for threads that hold no lock others wait on for long: a low-priority thread starved of CPU
+ * while holding SQLite's write lock stalls every normal-priority writer behind it (the profile
+ * projector, whose passes hold meridian.db's lock, stays at normal priority for that reason).
  *
  * @example
  *   // first thing in a follower's worker thread
