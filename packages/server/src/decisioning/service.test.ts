@@ -104,3 +104,35 @@ test('activity validation names each field: referenced audiences must exist', as
   );
   db.close();
 });
+
+test('impressions a failed flush could not write are kept and written by the next one', async () => {
+  const db = openSqlite(':memory:');
+  const store = new SqliteDecisioningStore(db);
+  const service = new DecisioningService(store, options);
+  const a = await service.createOffer(sandbox, { name: 'a', content: { type: 'html', html: 'A' } });
+  const activity = await service.createActivity(sandbox, {
+    name: 'flaky storage',
+    type: 'ab',
+    status: 'live',
+    location: { scopes: ['home'] },
+    experiences: [
+      { id: 'A', name: 'A', offerIds: [a.id], control: true, traffic: 50 },
+      { id: 'B', name: 'B', offerIds: [a.id], traffic: 50 },
+    ],
+    metric: { type: 'click' },
+  });
+  const tokenFor = (visitorId: string) => service.decide(sandbox.id, { visitorId, scopes: ['home'] }).propositions[0].scopeDetails.characteristics.eventToken;
+  service.recordImpression(sandbox.id, { eventToken: tokenFor('v1'), visitorId: 'v1' });
+  const write = store.recordImpressions.bind(store);
+  store.recordImpressions = async () => {
+    throw new Error('SQLITE_BUSY: database is locked');
+  };
+  await assert.rejects(service.flush(), /SQLITE_BUSY/);
+  store.recordImpressions = write;
+  service.recordImpression(sandbox.id, { eventToken: tokenFor('v2'), visitorId: 'v2' });
+  const report = await service.report(sandbox.id, activity.id);
+  const total = (k: 'visitors' | 'impressions') => report.experiences.reduce((n, e) => n + e[k], 0);
+  assert.equal(total('visitors'), 2);
+  assert.equal(total('impressions'), 2);
+  db.close();
+});

@@ -288,7 +288,19 @@ export class DecisioningService {
     this.flushTimer = undefined;
     const pending = this.pending;
     this.pending = new Map();
-    for (const [sandboxId, rows] of pending) await this.store.recordImpressions(sandboxId, rows);
+    const written = new Set<string>();
+    for (const [sandboxId, rows] of pending) {
+      try {
+        await this.store.recordImpressions(sandboxId, rows); // one transaction: all or nothing
+        written.add(sandboxId);
+      } catch (err) {
+        // Not lost: back in the queue, ahead of newer ones, for the next flush.
+        for (const [sandbox, unwritten] of pending) {
+          if (!written.has(sandbox)) this.pending.set(sandbox, [...unwritten, ...(this.pending.get(sandbox) ?? [])]);
+        }
+        throw err;
+      }
+    }
   }
 
   /**

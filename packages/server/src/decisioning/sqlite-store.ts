@@ -76,13 +76,16 @@ export class SqliteDecisioningStore implements DecisioningStore {
     ).run(sandboxId, activity.id, activity.name, activity.status, JSON.stringify(activity));
   }
 
+  // Transactions here read, then write: BEGIN IMMEDIATE takes the write lock first, so another
+  // connection's commit in between (the projector's, say) makes this one wait instead of failing
+  // with SQLITE_BUSY (a deferred transaction cannot upgrade a stale read snapshot).
   async deleteActivity(sandboxId: string, id: string) {
     return this.db.transaction(() => {
       for (const table of ['decisioning_allocations', 'decisioning_visitors', 'decisioning_daily']) {
         prepared(this.db, `DELETE FROM ${table} WHERE sandbox_id = ? AND activity_id = ?`).run(sandboxId, id);
       }
       return prepared(this.db, 'DELETE FROM decisioning_activities WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
-    })();
+    }).immediate();
   }
 
   async listAllocations(sandboxId: string) {
@@ -121,7 +124,7 @@ export class SqliteDecisioningStore implements DecisioningStore {
         else seen.run(row.at, sandboxId, row.activityId, row.visitorKey, row.experienceId);
         daily.run(sandboxId, row.activityId, row.experienceId, day(row.at), isNew ? 1 : 0);
       }
-    })();
+    }).immediate();
   }
 
   async recordConversions(sandboxId: string, rows: readonly ConversionRow[]) {
@@ -151,7 +154,7 @@ export class SqliteDecisioningStore implements DecisioningStore {
         }
       }
       return credited;
-    })();
+    }).immediate();
   }
 
   async activitiesSeenBy(sandboxId: string, visitorKeys: readonly string[]) {
@@ -193,6 +196,6 @@ export class SqliteDecisioningStore implements DecisioningStore {
       for (const table of ['decisioning_offers', 'decisioning_activities', 'decisioning_allocations', 'decisioning_visitors', 'decisioning_daily']) {
         prepared(this.db, `DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
       }
-    })();
+    }).immediate();
   }
 }
