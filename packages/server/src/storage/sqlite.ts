@@ -31,6 +31,36 @@ export function openSqlite(
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma(`cache_size = -${Math.max(64, Math.floor(cacheKiB))}`);
+  return immediateTransactions(db);
+}
+
+/**
+ * Makes `db.transaction(fn)()` begin with BEGIN IMMEDIATE (its `.deferred` form stays available).
+ * Several connections write the same file (the event loop, the projector, the lake's worker), and
+ * most transactions read before they write. A deferred one holds a read snapshot until its first
+ * write; if another connection committed meanwhile, that write fails at once with SQLITE_BUSY
+ * (the snapshot cannot be upgraded, and the busy timeout does not apply). Taking the write lock
+ * first makes it wait its turn instead.
+ *
+ * @example
+ *   const db = immediateTransactions(new Database(path));
+ *   db.transaction(() => { read(); write(); })(); // BEGIN IMMEDIATE ... COMMIT
+ */
+export function immediateTransactions(db: SqliteDatabase): SqliteDatabase {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: never[]) => unknown) => {
+    const modes = transaction(fn);
+    const immediate = modes.immediate;
+    const run = function (this: unknown, ...args: never[]) {
+      return immediate.apply(this, args);
+    };
+    return Object.defineProperties(run, {
+      default: { value: immediate },
+      deferred: { value: modes.deferred },
+      immediate: { value: immediate },
+      exclusive: { value: modes.exclusive },
+    });
+  }) as SqliteDatabase['transaction'];
   return db;
 }
 

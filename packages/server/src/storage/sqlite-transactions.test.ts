@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from './sqlite.ts';
+
+test('a transaction takes the write lock when it begins, so a commit by another connection cannot strand it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-tx-'));
+  try {
+    const path = join(dir, 'x.db');
+    const mine = openSqlite(path);
+    const other = openSqlite(path);
+    mine.exec('CREATE TABLE t (v INTEGER)');
+    other.pragma('busy_timeout = 0');
+    const readThenWrite = (interleave: () => void) =>
+      mine.transaction(() => {
+        mine.prepare('SELECT count(*) FROM t').get(); // the read snapshot starts here
+        interleave(); // another connection tries to commit in between
+        mine.prepare('INSERT INTO t VALUES (1)').run();
+      });
+
+    // Ours (IMMEDIATE): the other connection is the one told to wait; our write goes through.
+    let refused: unknown;
+    readThenWrite(() => {
+      try {
+        other.prepare('INSERT INTO t VALUES (2)').run();
+      } catch (err) {
+        refused = err;
+      }
+    })();
+    assert.match(String(refused), /database is locked/);
+    assert.deepEqual(mine.prepare('SELECT v FROM t').pluck().all(), [1]);
+
+    // SQLite's default (DEFERRED): the other commit succeeds and ours fails at once, without waiting.
+    assert.throws(() => readThenWrite(() => other.prepare('INSERT INTO t VALUES (3)').run()).deferred(), { code: 'SQLITE_BUSY_SNAPSHOT' });
+    assert.deepEqual(mine.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 3]);
+    mine.close();
+    other.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
