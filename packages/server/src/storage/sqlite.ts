@@ -17,8 +17,13 @@ export function openSqlite(
   durability: 'normal' | 'full' = 'normal',
   /** Pages of WAL after which this connection checkpoints inline; raise it when a checkpointer runs. */
   autoCheckpointPages = 1000,
-  /** Page cache of this connection; connections that append or read in order need little (`LOG_CACHE_KIB`). */
-  cacheKiB = 65_536,
+  /**
+   * Page cache of this connection. 16 MiB (64 MiB before): pages beyond it come from the OS page
+   * cache, which does not count against the process, so memory stays flat in the data's size
+   * (CSV bench: peak RSS full/quarter 1.31 → 1.20–1.25; profile lookups unchanged, p99 < 0.2 ms).
+   * Connections that append or read in order need even less (`LOG_CACHE_KIB`).
+   */
+  cacheKiB = 16_384,
 ): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
