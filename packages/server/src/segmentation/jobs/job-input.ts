@@ -12,7 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { IdentityKey } from '../../identity/graph.ts';
 import type { ProfileService } from '../../profile/service.ts';
-import { PQL_TABLES, eventColumns } from '../sql/input-layout.ts';
+import { PQL_TABLES, appendProfileRows } from '../sql/input-layout.ts';
 import type { XdmEvent } from '../pql/cases.ts';
 import type { MembershipStore } from '../memberships/store.ts';
 import { JOB_TABLES } from './batch-evaluation.ts';
@@ -87,20 +87,7 @@ export class JobInput {
           seenProfiles.add(person.profileId);
           const profile = await profiles.assemble(sandboxId, person.profileId, person.keys, policy);
           const events = await profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY);
-          profileAppender.appendVarchar(person.profileId);
-          profileAppender.appendVarchar(JSON.stringify(profile.attributes));
-          profileAppender.endRow();
-          events.forEach((event, seq) => {
-            const { tsMs, eventType } = eventColumns(event as XdmEvent);
-            eventAppender.appendVarchar(person.profileId);
-            eventAppender.appendBigInt(BigInt(seq));
-            if (tsMs === null) eventAppender.appendNull();
-            else eventAppender.appendBigInt(BigInt(tsMs));
-            if (eventType === null) eventAppender.appendNull();
-            else eventAppender.appendVarchar(eventType);
-            eventAppender.appendVarchar(JSON.stringify(event));
-            eventAppender.endRow();
-          });
+          appendProfileRows(profileAppender, eventAppender, person.profileId, profile.attributes, events as XdmEvent[]);
         }
         if (this.shouldStop()) throw new JobInterrupted();
         await nextTurn();

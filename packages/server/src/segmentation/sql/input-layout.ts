@@ -12,7 +12,7 @@
  *   await loadPqlInput(connection, [{ profileId: 'p1', attributes: { homeAddress: { countryCode: 'US' } }, events: [] }]);
  *   await preparePqlInput(connection);  // builds pql_event_lists
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { parseTimestamp } from '../pql/time.ts';
 import type { JsonValue, XdmEvent } from '../pql/cases.ts';
 
@@ -72,6 +72,36 @@ export function eventColumns(event: XdmEvent): { tsMs: number | null; eventType:
 }
 
 /**
+ * One profile's row and its events' rows (sequence numbers in array order), through appenders of
+ * `PQL_TABLES.profiles` and `PQL_TABLES.events` (or tables of the same columns).
+ *
+ * @example
+ *   appendProfileRows(profiles, events, 'p1', { loyalty: { tier: 'gold' } }, [{ eventType: 'web.webpagedetails.pageViews' }]);
+ */
+export function appendProfileRows(
+  profileAppender: DuckDBAppender,
+  eventAppender: DuckDBAppender,
+  profileId: string,
+  attributes: unknown,
+  events: readonly XdmEvent[],
+): void {
+  profileAppender.appendVarchar(profileId);
+  profileAppender.appendVarchar(JSON.stringify(attributes));
+  profileAppender.endRow();
+  events.forEach((event, seq) => {
+    const { tsMs, eventType } = eventColumns(event);
+    eventAppender.appendVarchar(profileId);
+    eventAppender.appendBigInt(BigInt(seq));
+    if (tsMs === null) eventAppender.appendNull();
+    else eventAppender.appendBigInt(BigInt(tsMs));
+    if (eventType === null) eventAppender.appendNull();
+    else eventAppender.appendVarchar(eventType);
+    eventAppender.appendVarchar(JSON.stringify(event));
+    eventAppender.endRow();
+  });
+}
+
+/**
  * Appends profiles, their events and memberships (small loads: tests, samples). Large jobs
  * should bulk-load with DuckDB (Parquet, appenders) into the same columns.
  *
@@ -83,20 +113,7 @@ export async function loadPqlInput(connection: DuckDBConnection, profiles: reado
   const eventAppender = await connection.createAppender(PQL_TABLES.events);
   const memberAppender = await connection.createAppender(PQL_TABLES.segmentMembers);
   for (const profile of profiles) {
-    profileAppender.appendVarchar(profile.profileId);
-    profileAppender.appendVarchar(JSON.stringify(profile.attributes));
-    profileAppender.endRow();
-    profile.events.forEach((event, seq) => {
-      const { tsMs, eventType } = eventColumns(event);
-      eventAppender.appendVarchar(profile.profileId);
-      eventAppender.appendBigInt(BigInt(seq));
-      if (tsMs === null) eventAppender.appendNull();
-      else eventAppender.appendBigInt(BigInt(tsMs));
-      if (eventType === null) eventAppender.appendNull();
-      else eventAppender.appendVarchar(eventType);
-      eventAppender.appendVarchar(JSON.stringify(event));
-      eventAppender.endRow();
-    });
+    appendProfileRows(profileAppender, eventAppender, profile.profileId, profile.attributes, profile.events);
     for (const segment of profile.segments ?? []) {
       memberAppender.appendVarchar(profile.profileId);
       memberAppender.appendVarchar(segment);
