@@ -15,7 +15,7 @@ import type { DestinationDefinition, SettingsIssue } from '../types.ts';
 import type { JsonObject } from '../../../storage/json.ts';
 import { DEFAULT_FILE_NAME, exportFileName, unknownTokens } from '../file/naming.ts';
 import { ConsentPurposesSetting } from '../../consent-filter.ts';
-import { commitFile, discard, PartWriter } from '../file/writers.ts';
+import { commitFile, discard, PartWriter, writeInParts } from '../file/writers.ts';
 
 export const CampaignSettings = Type.Object(
   {
@@ -123,24 +123,11 @@ export const campaignDestination: DestinationDefinition<CampaignSettings> = {
       parts.push(writer);
       return writer;
     };
+    async function* recipients() {
+      for await (const chunk of job.rows) yield chunk.map((r) => campaignRow(r, job.audience, columns)).filter((r): r is JsonObject => r !== undefined);
+    }
     try {
-      let current = open();
-      let rows = 0;
-      for await (const chunk of job.rows) {
-        const recipients = chunk.map((r) => campaignRow(r, job.audience, columns)).filter((r): r is JsonObject => r !== undefined);
-        let offset = 0;
-        while (offset < recipients.length) {
-          if (current.rows >= limit) {
-            await current.finish();
-            current = open();
-          }
-          const take = recipients.slice(offset, offset + (limit - current.rows));
-          await current.write(take);
-          offset += take.length;
-          rows += take.length;
-        }
-      }
-      await current.finish();
+      const rows = await writeInParts(recipients(), limit, open);
       for (const part of parts) await commitFile(part.tempPath, part.finalPath);
       return { files: parts.map((p) => p.finalPath), rows };
     } finally {

@@ -10,7 +10,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { DestinationDefinition, SettingsIssue } from '../types.ts';
 import { DEFAULT_FILE_NAME, exportFileName, unknownTokens } from './naming.ts';
 import { ConsentPurposesSetting, DEFAULT_CONSENT_PURPOSES } from '../../consent-filter.ts';
-import { commitFile, discard, PartWriter, toParquet } from './writers.ts';
+import { commitFile, discard, PartWriter, toParquet, writeInParts } from './writers.ts';
 
 export const FileSettings = Type.Object(
   {
@@ -87,22 +87,7 @@ export const fileDestination: DestinationDefinition<FileSettings> = {
     };
     const temps: string[] = [];
     try {
-      let current = open();
-      let rows = 0;
-      for await (const chunk of job.rows) {
-        let offset = 0;
-        while (offset < chunk.length) {
-          if (current.rows >= limit) {
-            await current.finish();
-            current = open();
-          }
-          const take = chunk.slice(offset, offset + (limit - current.rows));
-          await current.write(take);
-          offset += take.length;
-          rows += take.length;
-        }
-      }
-      await current.finish();
+      const rows = await writeInParts(job.rows, limit, open);
       for (const part of parts) {
         if (settings.format === 'parquet') {
           const parquetTemp = `${part.tempPath}.parquet`;

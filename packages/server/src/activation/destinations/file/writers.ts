@@ -89,6 +89,33 @@ export class PartWriter {
   }
 }
 
+/**
+ * Writes every row into files of at most `limit` rows, asking `open()` for the next file when one
+ * is full, and finishes the last; returns how many rows were written.
+ *
+ * @example
+ *   const rows = await writeInParts(job.rows, 5_000_000, () => new PartWriter(temp(), final(), 'csv', columns, false, ','));
+ */
+export async function writeInParts(chunks: AsyncIterable<readonly JsonObject[]>, limit: number, open: () => PartWriter): Promise<number> {
+  let current = open();
+  let rows = 0;
+  for await (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (current.rows >= limit) {
+        await current.finish();
+        current = open();
+      }
+      const take = chunk.slice(offset, offset + (limit - current.rows));
+      await current.write(take);
+      offset += take.length;
+      rows += take.length;
+    }
+  }
+  await current.finish();
+  return rows;
+}
+
 /** Converts a finished JSON-lines staging file to Parquet at `target` (zstd). */
 export async function toParquet(staging: string, target: string, columns: readonly string[], types: readonly string[]): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
