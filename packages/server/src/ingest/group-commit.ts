@@ -8,9 +8,7 @@
  *   const log = new GroupCommit(records);
  *   const { seqs } = await log.append(validRecords, rejections); // resolves after the shared commit
  */
-import type { AppendResult, NewRecord, NewRejection, RecordStore } from './record-store.ts';
-
-type Appender = Pick<RecordStore, 'append'>;
+import type { AppendResult, NewRecord, NewRejection, RecordAppender } from './record-store.ts';
 
 interface Waiter {
   offset: number;
@@ -30,7 +28,7 @@ export class GroupCommit {
   private open?: Group;
 
   constructor(
-    private readonly store: Appender,
+    private readonly store: RecordAppender,
     /** Most records one commit takes; a full group is written at once. */
     private readonly maxRecords = 10_000,
   ) {}

@@ -16,10 +16,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from './batch/worker-spawn.ts';
-import type { AppendResult, NewRecord, NewRejection, RecordStore } from './record-store.ts';
+import type { AppendResult, NewRecord, NewRejection, RecordAppender } from './record-store.ts';
 
-/** What ingestion needs of the log: appending. */
-export type RecordAppender = Pick<RecordStore, 'append'>;
 
 export interface RecordLogWriterData {
   /** The record log's database file (`records.db`). */

@@ -46,6 +46,9 @@ export interface AppendResult {
   seqs: (number | undefined)[];
 }
 
+/** What ingestion needs of the log: appending (a store, a group commit over one, or the writer thread). */
+export type RecordAppender = Pick<RecordStore, 'append'>;
+
 export interface RecordStore {
   /** Appends in one durable transaction; returns which inputs were duplicates of earlier `_id`s. */
   append(records: readonly NewRecord[], rejections?: readonly NewRejection[]): Promise<AppendResult>;

@@ -13,8 +13,7 @@ import type { FieldError } from '../errors.ts';
 import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';
-import type { NewRecord, NewRejection } from './record-store.ts';
-import type { RecordAppender } from './record-log-writer.ts';
+import type { NewRecord, NewRejection, RecordAppender } from './record-store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 export interface RejectedRecord {
