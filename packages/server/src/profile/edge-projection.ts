@@ -10,6 +10,7 @@
 import type { IdentityKey } from '../identity/graph.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
 import type { MergedProfile, ProfileService } from './service.ts';
+import { TimeSlice } from '../storage/time-slice.ts';
 
 export interface EdgeProfile {
   profileId: string;
@@ -97,7 +98,9 @@ export class EdgeProjection {
       if (held) stale.add(held);
     }
     for (const held of stale) this.drop(held);
+    const slice = new TimeSlice();
     for (const held of stale) {
+      await slice.yieldIfSpent();
       const fresh = await this.load(sandboxId, held.identities[0]);
       if (fresh) this.remember(sandboxId, fresh);
     }

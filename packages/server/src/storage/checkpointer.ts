@@ -10,7 +10,9 @@
  *   await checkpointer.stop();
  */
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { nameThreadSource } from './thread-priority.ts';
 
 /** Pages after which the main connection checkpoints by itself (about 200 MB of WAL). */
 export const SAFETY_NET_CHECKPOINT_PAGES = 50_000;
@@ -39,7 +41,8 @@ export interface Checkpointer {
 
 export function startCheckpointer(path: string, intervalMs: number, onError: (message: string) => void = () => {}): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
+  const threadName = `mrd-ckpt-${basename(path, '.db')}`.slice(0, 15);
+  const worker = new Worker(nameThreadSource(threadName) + WORKER_SOURCE, { eval: true, workerData: { path, intervalMs, driver } });
   worker.on('message', (message: { error?: string }) => message.error && onError(message.error));
   worker.on('error', (error) => onError(String(error)));
   let exited = false;

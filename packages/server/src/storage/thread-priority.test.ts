@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { getPriority } from 'node:os';
-import { currentThreadId, lowerThreadPriority } from './thread-priority.ts';
+import { readFileSync } from 'node:fs';
+import { currentThreadId, lowerThreadPriority, nameThreadSource } from './thread-priority.ts';
+import { threadNameOf } from '../ingest/batch/worker-spawn.ts';
 
 test('a worker thread lowers its own priority and leaves the process\'s main thread as it was', { skip: process.platform !== 'linux' && 'per-thread priorities are a Linux feature' }, async () => {
   const mainTid = currentThreadId();
@@ -28,4 +30,20 @@ test('a worker thread lowers its own priority and leaves the process\'s main thr
   assert.ok(report.nice >= 10, `the worker runs at nice ${report.nice}`);
   assert.equal(getPriority(process.pid), before);
   assert.equal(lowerThreadPriority(before), true, 'asking for no lower than it is changes nothing');
+});
+
+test('worker threads started from a module carry a short name the kernel shows', { skip: process.platform !== 'linux' && 'thread names through /proc are a Linux feature' }, async () => {
+  assert.equal(threadNameOf(new URL('file:///srv/meridian/ingest/record-log-writer-worker.ts')), 'mrd-record-log-');
+  assert.equal(threadNameOf(new URL('file:///srv/meridian/lake/flush-worker.js')), 'mrd-flush');
+  const source = `${nameThreadSource('mrd-test')}require('node:worker_threads').parentPort.postMessage(require('node:fs').readFileSync('/proc/thread-self/comm', 'utf8').trim());`;
+  const name = await new Promise<string>((resolve, reject) => {
+    const worker = new Worker(source, { eval: true });
+    worker.once('message', (message: string) => {
+      resolve(message);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+  assert.equal(name, 'mrd-test');
+  assert.notEqual(readFileSync('/proc/thread-self/comm', 'utf8').trim(), 'mrd-test', 'the main thread keeps its name');
 });

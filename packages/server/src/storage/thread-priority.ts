@@ -50,3 +50,11 @@ export function lowerThreadPriority(niceness: number): boolean {
     return false;
   }
 }
+
+/**
+ * Source run first in a worker thread: names the thread on Linux (`/proc/thread-self/comm`) so
+ * per-thread CPU can be told apart; elsewhere, or when refused, it does nothing.
+ */
+export function nameThreadSource(name: string): string {
+  return `try { require('node:fs').writeFileSync('/proc/thread-self/comm', ${JSON.stringify(name)}); } catch {}\n`;
+}

@@ -7,8 +7,9 @@
  *   const worker = startModuleWorker(siblingModule(import.meta.url, 'batch-worker'), { job });
  */
 import { Worker } from 'node:worker_threads';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nameThreadSource } from '../../storage/thread-priority.ts';
 
 /**
  * The URL of a module in the same folder, with the caller's own extension (`.ts` from source, `.js` when compiled).
@@ -18,6 +19,18 @@ import { fileURLToPath } from 'node:url';
  */
 export function siblingModule(callerUrl: string, name: string): URL {
   return new URL(`./${name}${extname(fileURLToPath(callerUrl))}`, callerUrl);
+}
+
+/**
+ * The kernel name of a worker's thread (at most 15 bytes, what `top -H` and `ps -L` show):
+ * `mrd-` and the module's name without its `-worker` ending, cut to fit.
+ *
+ * @example
+ *   threadNameOf(new URL('file:///x/record-log-writer-worker.ts')); // 'mrd-record-log-'
+ */
+export function threadNameOf(module: URL): string {
+  const name = basename(fileURLToPath(module), extname(fileURLToPath(module))).replace(/-worker$/, '');
+  return `mrd-${name}`.slice(0, 15);
 }
 
 /**
@@ -31,5 +44,5 @@ export function startModuleWorker(module: URL, workerData: unknown): Worker {
   const source = module.pathname.endsWith('.ts')
     ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${target}); });`
     : `import(${target});`;
-  return new Worker(source, { eval: true, workerData });
+  return new Worker(nameThreadSource(threadNameOf(module)) + source, { eval: true, workerData });
 }

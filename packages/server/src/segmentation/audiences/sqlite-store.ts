@@ -1,4 +1,5 @@
 /** Embedded (SQLite) implementation of the audience store: one JSON document per audience. */
+import { SandboxListCache } from '../../storage/sandbox-cache.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { Audience } from './model.ts';
 import type { AudienceStore } from './store.ts';
@@ -10,18 +11,22 @@ const MIGRATIONS = [
 ];
 
 export class SqliteAudienceStore implements AudienceStore {
+  /** Every streaming evaluation lists the audiences; only this store writes them. */
+  private readonly cache = new SandboxListCache<Audience>();
+
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'audiences', MIGRATIONS);
   }
 
   async list(sandboxId: string) {
-    const docs = prepared(this.db, 'SELECT doc FROM audiences WHERE sandbox_id = ? ORDER BY name, id').pluck().all(sandboxId) as string[];
-    return docs.map((d) => JSON.parse(d) as Audience);
+    return this.cache.get(sandboxId, () => {
+      const docs = prepared(this.db, 'SELECT doc FROM audiences WHERE sandbox_id = ? ORDER BY name, id').pluck().all(sandboxId) as string[];
+      return docs.map((d) => JSON.parse(d) as Audience);
+    });
   }
 
   async get(sandboxId: string, id: string) {
-    const doc = prepared(this.db, 'SELECT doc FROM audiences WHERE sandbox_id = ? AND id = ?').pluck().get(sandboxId, id) as string | undefined;
-    return doc ? (JSON.parse(doc) as Audience) : undefined;
+    return (await this.list(sandboxId)).find((a) => a.id === id);
   }
 
   async put(sandboxId: string, audience: Audience) {
@@ -30,13 +35,17 @@ export class SqliteAudienceStore implements AudienceStore {
       `INSERT INTO audiences (sandbox_id, id, name, doc) VALUES (?, ?, ?, ?)
        ON CONFLICT (sandbox_id, id) DO UPDATE SET name = excluded.name, doc = excluded.doc`,
     ).run(sandboxId, audience.id, audience.name, JSON.stringify(audience));
+    this.cache.invalidate(sandboxId);
   }
 
   async delete(sandboxId: string, id: string) {
-    return prepared(this.db, 'DELETE FROM audiences WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    const deleted = prepared(this.db, 'DELETE FROM audiences WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    this.cache.invalidate(sandboxId);
+    return deleted;
   }
 
   async deleteSandbox(sandboxId: string) {
     prepared(this.db, 'DELETE FROM audiences WHERE sandbox_id = ?').run(sandboxId);
+    this.cache.invalidate(sandboxId);
   }
 }

@@ -31,6 +31,7 @@ import {
   type MergeFunction,
 } from './model.ts';
 import type { ComputedAttributeStore, ComputedValue } from './store.ts';
+import { TimeSlice } from '../../storage/time-slice.ts';
 
 /** The profile path computed values live under (and PQL reads them at). */
 export const COMPUTED_ATTRIBUTES_PATH = 'computedAttributes';
@@ -313,7 +314,9 @@ export class ComputedAttributeService {
       const policy = await this.deps.profiles.policy(sandboxId);
       const seen = new Set<string>();
       const now = this.clock();
+      const slice = new TimeSlice();
       for (const identity of identities) {
+        await slice.yieldIfSpent();
         const person = await this.deps.profiles.members(sandboxId, identity, policy);
         if (!person || seen.has(person.profileId)) continue;
         seen.add(person.profileId);

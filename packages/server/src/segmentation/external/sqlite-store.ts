@@ -1,5 +1,6 @@
 /** Embedded (SQLite) implementation of the external audience store. */
 import type { IdentityKey } from '../../identity/graph.ts';
+import { SandboxListCache } from '../../storage/sandbox-cache.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { ExternalAudience, ExternalAudienceStore } from './store.ts';
 
@@ -13,6 +14,8 @@ const MIGRATIONS = [
 
 export class SqliteExternalAudienceStore implements ExternalAudienceStore {
   private readonly createAll;
+  /** Every streaming evaluation lists them; only this store writes them. */
+  private readonly cache = new SandboxListCache<ExternalAudience>();
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'external-audiences', MIGRATIONS);
@@ -28,17 +31,22 @@ export class SqliteExternalAudienceStore implements ExternalAudienceStore {
   }
 
   async list(sandboxId: string) {
-    const docs = prepared(this.db, 'SELECT doc FROM external_audiences WHERE sandbox_id = ? ORDER BY id').pluck().all(sandboxId) as string[];
-    return docs.map((d) => JSON.parse(d) as ExternalAudience);
+    return this.cache.get(sandboxId, () => {
+      const docs = prepared(this.db, 'SELECT doc FROM external_audiences WHERE sandbox_id = ? ORDER BY id').pluck().all(sandboxId) as string[];
+      return docs.map((d) => JSON.parse(d) as ExternalAudience);
+    });
   }
 
   async get(sandboxId: string, id: string) {
-    const doc = prepared(this.db, 'SELECT doc FROM external_audiences WHERE sandbox_id = ? AND id = ?').pluck().get(sandboxId, id) as string | undefined;
-    return doc ? (JSON.parse(doc) as ExternalAudience) : undefined;
+    return (await this.list(sandboxId)).find((a) => a.id === id);
   }
 
   async create(sandboxId: string, audience: ExternalAudience, keys: readonly IdentityKey[]) {
-    return this.createAll.immediate(sandboxId, audience, keys);
+    try {
+      return this.createAll.immediate(sandboxId, audience, keys);
+    } finally {
+      this.cache.invalidate(sandboxId);
+    }
   }
 
   async heldBy(sandboxId: string, keys: readonly IdentityKey[]) {
@@ -55,7 +63,9 @@ export class SqliteExternalAudienceStore implements ExternalAudienceStore {
 
   async delete(sandboxId: string, id: string) {
     prepared(this.db, 'DELETE FROM external_audience_identities WHERE sandbox_id = ? AND audience_id = ?').run(sandboxId, id);
-    return prepared(this.db, 'DELETE FROM external_audiences WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    const deleted = prepared(this.db, 'DELETE FROM external_audiences WHERE sandbox_id = ? AND id = ?').run(sandboxId, id).changes > 0;
+    this.cache.invalidate(sandboxId);
+    return deleted;
   }
 
   async forgetIdentities(sandboxId: string, keys: readonly IdentityKey[]) {
@@ -66,5 +76,6 @@ export class SqliteExternalAudienceStore implements ExternalAudienceStore {
   async deleteSandbox(sandboxId: string) {
     prepared(this.db, 'DELETE FROM external_audience_identities WHERE sandbox_id = ?').run(sandboxId);
     prepared(this.db, 'DELETE FROM external_audiences WHERE sandbox_id = ?').run(sandboxId);
+    this.cache.invalidate(sandboxId);
   }
 }

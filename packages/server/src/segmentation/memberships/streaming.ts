@@ -20,6 +20,7 @@ import { isEntryOrExit, nextMembership } from './transitions.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { followPerson } from './rekey.ts';
 import type { DueChange, DueStore, IdentityOwnerStore } from './timing-store.ts';
+import { TimeSlice } from '../../storage/time-slice.ts';
 
 export type MembershipListener = (sandboxId: string, changes: readonly Membership[]) => void;
 
@@ -113,7 +114,10 @@ export class StreamingAudiences {
     const assignments: { profileId: string; keys: readonly IdentityKey[] }[] = [];
     // A split found while evaluating one person adds the other side's identities to this pass.
     const pending = [...identities];
+    const slice = new TimeSlice();
     for (let k = 0; k < pending.length; k++) {
+      // Requests go first: a long pass gives the event loop a turn between people.
+      await slice.yieldIfSpent();
       const identity = pending[k];
       for (const [i, group] of [...byPolicy.values()].entries()) {
         const policy = policies[i];

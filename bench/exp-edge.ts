@@ -1,0 +1,174 @@
+/**
+ * Edge decision benchmark. The real Meridian server (child process, temp data dir) holds 1,000
+ * known profiles (ECID + loyalty and address attributes, projected to the edge), 20 edge
+ * audiences (profile attributes, one event within 24 hours, and combinations) and 5 live
+ * activities on 5 scopes that read them. Each request is a ~1 KB alloy-style `/ee/v1/interact`
+ * body for one of those visitors asking all 5 scopes: identity → profile → 20 edge audiences →
+ * decide → answer, with the event written durably before the answer (acknowledged = durable).
+ * Compared, in the same run, with a bare Fastify server answering the same POST with a JSON body
+ * of the same size; and with the same decision through the Target delivery API, which writes
+ * nothing: the difference is the price of the durable write.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiClient } from '../packages/server/src/cli/api-client.ts';
+import { encodeIdentityCookie, mintEcid } from '../packages/server/src/edge/interact/identity-cookie.ts';
+import { generateLoad, type LoadResult } from './lib/load-generator.ts';
+import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
+import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
+
+const NAME = 'edge-decision';
+const ADMIN_KEY = 'mrd_bench_admin_key_0123456789abcdef';
+const ORG_ID = '53A16ACB5CC1D3760A495C99@AdobeOrg';
+const PREFIX = 'kndctr_53A16ACB5CC1D3760A495C99_AdobeOrg';
+const PROFILES = 1000;
+const CONNECTIONS = 16;
+/** Latency is measured at light load (queueing at saturation says nothing about one decision). */
+const LATENCY_CONNECTIONS = 2;
+const SCOPES = ['__view__', 'hero', 'recs', 'promo', 'footer'];
+const TARGET_P99_MS = 5;
+const TARGET_RATIO = 0.5;
+
+const TIERS = ['gold', 'silver', 'bronze', 'platinum'];
+const CITIES = ['Paris', 'Lyon', 'Berlin', 'Madrid', 'Rome'];
+const EVENT_TYPES = ['web.webpagedetails.pageViews', 'commerce.productViews', 'commerce.productListAdds', 'commerce.checkouts'];
+
+/** 20 edge-evaluable audiences: profile attributes, one event today, and the two together. */
+function audienceExpressions(): string[] {
+  const out: string[] = [];
+  for (const tier of TIERS) out.push(`loyalty.tier = "${tier}"`);
+  for (const city of CITIES) out.push(`homeAddress.city = "${city}"`);
+  for (const type of EVENT_TYPES) out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "${type}") WHEN(< 24 hours before now)])`);
+  for (let i = 0; i < 4; i++) out.push(`loyalty.tier = "${TIERS[i]}" and chain(xEvent, timestamp, [A: WHAT(eventType = "${EVENT_TYPES[i]}") WHEN(< 24 hours before now)])`);
+  out.push('loyalty.points > 500');
+  out.push('loyalty.points > 500 and homeAddress.city = "Paris"');
+  out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productViews") WHEN(< 24 hours before now) COUNT(3)])`);
+  return out;
+}
+
+async function setUp(api: ApiClient): Promise<{ configId: string; ecids: string[] }> {
+  const events = await api.request<{ id: string }>('POST', '/api/v1/datasets', { name: 'edge_events', schemaId: 'experience-event', profileEnabled: true });
+  const crm = await api.request<{ id: string }>('POST', '/api/v1/datasets', { name: 'edge_crm', schemaId: 'profile', profileEnabled: true });
+  const ds = await api.request<{ id: string }>('POST', '/api/v1/datastreams', { name: 'bench', eventDatasetId: events.id, orgId: ORG_ID, rateLimit: { requestsPerSecond: 1_000_000 } });
+  const ecids = Array.from({ length: PROFILES }, () => mintEcid());
+  for (let i = 0; i < PROFILES; i += 500) {
+    const records = ecids.slice(i, i + 500).map((ecid, j) => ({
+      _id: `p-${i + j}`,
+      identityMap: { ECID: [{ id: ecid, primary: true }] },
+      loyalty: { tier: TIERS[(i + j) % TIERS.length], points: ((i + j) * 37) % 1000 },
+      homeAddress: { city: CITIES[(i + j) % CITIES.length] },
+    }));
+    await api.request('POST', `/api/v1/ingest/${crm.id}`, records);
+  }
+  const audiences: string[] = [];
+  for (const [i, value] of audienceExpressions().entries()) {
+    const a = await api.request<{ id: string; classification: { method: string } }>('POST', '/api/v1/audiences', { name: `edge ${i}`, expression: { type: 'PQL', format: 'pql/text', value } });
+    if (a.classification.method !== 'edge') throw new Error(`audience "${value}" is ${a.classification.method}, not edge`);
+    audiences.push(a.id);
+  }
+  const offer = async (i: number) => (await api.request<{ id: string }>('POST', '/api/v1/offers', { name: `offer ${i}`, content: { type: 'json', json: { slot: i, text: `offer number ${i}` } } })).id;
+  for (const [s, scope] of SCOPES.entries()) {
+    const offers = [await offer(s * 10), await offer(s * 10 + 1), await offer(s * 10 + 2)];
+    await api.request('POST', '/api/v1/activities', {
+      name: `activity ${scope}`,
+      type: 'xt',
+      status: 'live',
+      location: { scopes: [scope] },
+      experiences: [
+        { id: 'a', name: 'first audience', offerIds: [offers[0]], audience: { type: 'audience', audienceId: audiences[(s * 4) % 20] } },
+        { id: 'b', name: 'second audience', offerIds: [offers[1]], audience: { type: 'all', conditions: [{ type: 'audience', audienceId: audiences[(s * 4 + 1) % 20] }, { type: 'audience', audienceId: audiences[(s * 4 + 9) % 20] }] } },
+        { id: 'c', name: 'everyone else', offerIds: [offers[2]] },
+      ],
+      fallbackExperienceId: 'c',
+      metric: { type: 'click' },
+    });
+  }
+  // The profiles are projected (the lookup settles the projector); the first requests warm the edge.
+  await api.get(`/api/v1/profiles?identity=ECID:${ecids[0]}`);
+  return { configId: ds.id, ecids };
+}
+
+/** ~1 KB alloy-style interact bodies, cycling through the known visitors. */
+function interactBodies(ecids: readonly string[]): () => Buffer {
+  let n = 0;
+  const cookies = ecids.map((e) => encodeIdentityCookie(e));
+  return () => {
+    const i = n++ % ecids.length;
+    return Buffer.from(
+      JSON.stringify({
+        events: [
+          {
+            xdm: {
+              eventType: EVENT_TYPES[n % EVENT_TYPES.length],
+              web: { webPageDetails: { URL: `https://shop.example.test/products/${n % 50}?utm_source=bench`, name: `product ${n % 50}` }, webReferrer: { URL: 'https://search.example.test/?q=shoes' } },
+              device: { screenHeight: 1080, screenWidth: 1920, screenOrientation: 'landscape' },
+              environment: { type: 'browser', browserDetails: { viewportWidth: 1280, viewportHeight: 720 } },
+              placeContext: { localTime: '2026-11-23T10:00:00.000+01:00', localTimezoneOffset: -60 },
+              timestamp: new Date().toISOString(),
+              implementationDetails: { name: 'https://ns.adobe.com/experience/alloy', version: '2.33.1', environment: 'browser' },
+            },
+            query: { personalization: { schemas: ['https://ns.adobe.com/personalization/json-content-item', 'https://ns.adobe.com/personalization/dom-action'], decisionScopes: SCOPES } },
+          },
+        ],
+        query: { identity: { fetch: ['ECID'] } },
+        meta: { state: { domain: 'example.test', cookiesEnabled: true, entries: [{ key: `${PREFIX}_identity`, value: cookies[i] }] } },
+      }),
+    );
+  };
+}
+
+function deliveryBodies(ecids: readonly string[]): () => Buffer {
+  let n = 0;
+  return () => {
+    const i = n++ % ecids.length;
+    return Buffer.from(
+      JSON.stringify({
+        id: { marketingCloudVisitorId: ecids[i], tntId: `bench-${i}` },
+        context: { channel: 'web', address: { url: `https://shop.example.test/products/${n % 50}` }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120' },
+        execute: { pageLoad: {}, mboxes: SCOPES.slice(1).map((name, index) => ({ name, index })) },
+      }),
+    );
+  };
+}
+
+interface Measured {
+  result: LoadResult;
+  serverCores: number;
+}
+
+async function measure(server: ServerProcess, path: string, contentType: string, nextBody: () => Buffer, seconds: number, connections = CONNECTIONS): Promise<Measured> {
+  const meter = server.cpuMeter();
+  const scale = benchScale();
+  const result = await generateLoad({
+    url: server.url + path,
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    nextBody,
+    connections,
+    warmupMs: Math.round(2000 * scale),
+    durationMs: Math.round(seconds * 1000 * scale),
+    onMeasuredPhase: (edge) => meter.onMeasuredPhase(edge),
+  });
+  return { result, serverCores: meter.cores() };
+}
+
+function line(m: Measured): string {
+  const failures = m.result.errors ? `, ${m.result.errors} FAILED (${JSON.stringify(m.result.outcomes)})` : '';
+  return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${failures}`;
+}
+
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exp-edge-'));
+const meridian = await startServerProcess('meridian-server.ts', { MERIDIAN_DATA_DIR: dataDir, MERIDIAN_PORT: '0', MERIDIAN_HOST: '127.0.0.1', MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: ADMIN_KEY });
+const api = new ApiClient({ url: meridian.url, key: ADMIN_KEY, sandbox: 'prod' });
+const { configId, ecids } = await setUp(api);
+const bodies = interactBodies(ecids);
+const conns = Number(process.env.CONNS ?? 16);
+const mode = process.env.MODE ?? 'interact';
+const m = mode === 'interact' ? await measure(meridian, `/ee/v1/interact?configId=${configId}`, 'text/plain;charset=UTF-8', bodies, Number(process.env.SECS ?? 8), conns)
+  : await measure(meridian, `/rest/v1/delivery?imsOrgId=${encodeURIComponent(ORG_ID)}&sessionId=bench`, 'application/json', deliveryBodies(ecids), Number(process.env.SECS ?? 8), conns);
+console.log(mode, conns, line(m), 'cpu/req ms', (m.serverCores * 1000 / m.result.requestsPerSecond).toFixed(3));
+await meridian.stop();
+rmSync(dataDir, { recursive: true, force: true });
