@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../storage/checkpointer.ts';
+import { EventLoopGauge } from '../storage/load-gauge.ts';
 import { SqliteTenancyStore } from '../tenancy/sqlite-store.ts';
 import { TenancyService } from '../tenancy/service.ts';
 import { SqliteSchemaStore } from '../schema/sqlite-store.ts';
@@ -160,8 +161,10 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const profiles = new ProfileService(profileStore, identity, records);
   const edgeProjection = new EdgeProjection(profiles, { maxProfiles: config.edgeProjectionMaxProfiles, attributes: [] });
   // Identities and profiles are projected from the log in their own thread, with their own connection.
+  // Followers of the log read how busy the event loop is and step back while it is saturated.
+  const loopGauge = new EventLoopGauge();
   const projector = new ProjectorWorker({
-    workerData: { databasePath: dbPath, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES },
+    workerData: { databasePath: dbPath, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES, load: loopGauge.cell },
     plans: planProjectionFromServices(catalog, schemas, identity),
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),
@@ -434,6 +437,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
       await recordLog.close();
       await projector.catchUp().catch(() => undefined);
       await projector.close();
+      loopGauge.stop();
       await computedAttributes.idle();
       query.close();
       await lake.close();

@@ -9,6 +9,8 @@ export interface ProjectorWorkerData {
   durability: 'normal' | 'full';
   /** The main connection's `wal_autocheckpoint`, so the thread checkpoints no more eagerly than it. */
   autoCheckpointPages: number;
+  /** The main event loop's load gauge (storage/load-gauge.ts): the thread rests while the loop is saturated. */
+  load?: SharedArrayBuffer;
 }
 
 export type ToProjectorWorker =

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
+import { FollowerPace, loadOf } from '../storage/load-gauge.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
@@ -28,10 +29,13 @@ const plans: ProjectionPlanner = (datasets) =>
     send({ type: 'plan', id, datasets: [...datasets] });
   });
 
-// Not at a lower priority, unlike the lake's flush worker: this thread holds meridian.db's write
-// lock for a whole pass, and the event loop's own writes (memberships, decisioning) wait for it;
-// starved of CPU while holding the lock, it stalled them (priority inversion; seen as
-// SQLITE_BUSY under load).
+// Not at a lower OS priority, unlike the lake's flush worker: this thread holds meridian.db's
+// write lock for a whole pass, and the event loop's own writes (memberships, decisioning) wait for
+// it; starved of CPU while holding the lock, it stalled them (priority inversion; seen as
+// SQLITE_BUSY under load). It steps back between slices instead, while the event loop is
+// saturated, and not while someone waits for it to catch up.
+let waitingForCatchUp = 0;
+const pace = new FollowerPace(() => loadOf(data.load), () => waitingForCatchUp > 0);
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
 const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;
@@ -43,6 +47,7 @@ const projector = new ProfileProjector({
   onApplied: (sandboxId, identities) => send({ type: 'applied', sandboxId, identities: [...identities] }),
   onProfileChanged: (sandboxId, identities) => send({ type: 'changed', sandboxId, identities: [...identities] }),
   onError: (err, seq) => send({ type: 'skipped', seq, message: errorText(err) }),
+  pace: () => pace.beforeWork(),
 });
 
 /** The pass in progress, and whether the log grew since it started reading. */
@@ -58,7 +63,10 @@ function project(): Promise<void> {
       again = false;
       await projector.catchUp();
     } while (again);
-  })().finally(() => (running = undefined));
+  })().finally(() => {
+    running = undefined;
+    pace.idle();
+  });
   return running;
 }
 
@@ -68,10 +76,13 @@ port.on('message', (message: ToProjectorWorker) => {
       project().catch((err: unknown) => send({ type: 'passFailed', message: errorText(err) }));
       break;
     case 'catchUp':
-      project().then(
-        () => send({ type: 'caughtUp', id: message.id }),
-        (err: unknown) => send({ type: 'catchUpFailed', id: message.id, message: errorText(err) }),
-      );
+      waitingForCatchUp++;
+      project()
+        .then(
+          () => send({ type: 'caughtUp', id: message.id }),
+          (err: unknown) => send({ type: 'catchUpFailed', id: message.id, message: errorText(err) }),
+        )
+        .finally(() => waitingForCatchUp--);
       break;
     case 'plans':
       planRequests.get(message.id)?.resolve(message.plans);

@@ -39,6 +39,8 @@ export interface ProjectorDeps {
   onError?: (err: unknown, seq: number) => void;
   /** Told, after each write, which identities of profile-enabled records were just applied (audiences evaluate them). */
   onApplied?: (sandboxId: string, identities: readonly string[]) => void;
+  /** Awaited before each slice read from the log (the worker rests here while the event loop is saturated). */
+  pace?: () => Promise<void>;
 }
 
 /** Records per slice: small enough that a backlog (after a large batch) never holds the event loop for long. */
@@ -111,6 +113,7 @@ export class ProfileProjector {
     const { records, profiles } = this.deps;
     if (this.position < 0) this.position = await profiles.watermark();
     for (;;) {
+      await this.deps.pace?.();
       const slice = await records.readAfter(this.position, SLICE);
       if (slice.length === 0) return;
       await this.applySlice(slice);

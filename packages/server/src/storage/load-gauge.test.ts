@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { EventLoopGauge, FollowerPace, loadOf, SATURATED } from './load-gauge.ts';
+
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+test('the gauge reports a busy event loop as saturated and an idle one as not, to any thread', async () => {
+  const gauge = new EventLoopGauge(60_000);
+  try {
+    busy(50);
+    assert.ok(gauge.sample() >= SATURATED, 'a loop that never waited is saturated');
+    assert.ok(loadOf(gauge.cell) >= SATURATED);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(gauge.sample() < 0.5, 'a loop that waited for a timer is not');
+    // A worker reads the same cell without a message.
+    busy(30);
+    gauge.sample();
+    const seen = await new Promise<number>((resolve, reject) => {
+      const worker = new Worker(`const { workerData, parentPort } = require('node:worker_threads'); parentPort.postMessage(Atomics.load(new Int32Array(workerData), 0));`, {
+        eval: true,
+        workerData: gauge.cell,
+      });
+      worker.once('message', (value: number) => {
+        resolve(value / 1000);
+        void worker.terminate();
+      });
+      worker.once('error', reject);
+    });
+    assert.equal(seen, loadOf(gauge.cell));
+  } finally {
+    gauge.stop();
+  }
+  assert.equal(loadOf(undefined), 0, 'without a gauge a follower never rests');
+});
+
+test('a follower rests three times its last slice while the loop is saturated, and not when someone waits for it', async () => {
+  let load = 0.95;
+  let urgent = false;
+  const rests: number[] = [];
+  const pace = new FollowerPace(() => load, () => urgent, async (ms) => void rests.push(ms));
+  await pace.beforeWork(); // the first slice has no work behind it
+  assert.deepEqual(rests, []);
+  busy(4);
+  await pace.beforeWork();
+  assert.equal(rests.length, 1);
+  assert.ok(rests[0] >= 12 && rests[0] <= 100, `rested ${rests[0]} ms after 4 ms of work`);
+  busy(4);
+  urgent = true;
+  await pace.beforeWork();
+  assert.equal(rests.length, 1, 'a catch-up someone waits for runs flat out');
+  urgent = false;
+  load = 0.5;
+  busy(4);
+  await pace.beforeWork();
+  assert.equal(rests.length, 1, 'a loop with idle time left gets no rest from the follower');
+  load = 0.99;
+  busy(80);
+  await pace.beforeWork();
+  assert.equal(rests[1], 100, 'a rest never exceeds 100 ms');
+  pace.idle();
+  await pace.beforeWork();
+  assert.equal(rests.length, 2, 'after going idle the next slice has no work behind it');
+});
