@@ -27,3 +27,25 @@ test('a stream of records with one invalid record: the valid ones are written, t
     await server.stop();
   }
 });
+
+test('records are stored as the client sent them; pretty-printed ones compactly, and an added _id is kept', async () => {
+  const server = await startTestServer();
+  try {
+    const ds = await server.api('POST', '/api/v1/datasets', { name: 'raw_events', schemaId: 'experience-event' });
+    const compact = '{"_id":"r1","timestamp":"2026-11-01T10:00:00Z","web":{"webPageDetails":{"name":"a \\"quoted\\", [odd] page","URL":"https://x.test/?a=1,2"}},"commerce":{"order":{"priceTotal":12.50}}}';
+    const pretty = '{\n  "_id": "r2",\n  "timestamp": "2026-11-01T10:01:00Z"\n}';
+    const noId = '{"timestamp":"2026-11-01T10:02:00Z"}';
+    const res = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, `[${compact}, ${pretty},${noId}]`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.accepted, 3);
+    const { platform } = server.running;
+    const stored = await platform.records.listByDataset((await platform.tenancy.getSandbox('prod')).id, ds.body.id, { limit: 10 });
+    const bodies = new Map(stored.map((r) => [r.recordId, r.body]));
+    assert.equal(bodies.get('r1'), compact, 'the text as sent: 12.50 and the escapes unchanged');
+    assert.equal(bodies.get('r2'), '{"_id":"r2","timestamp":"2026-11-01T10:01:00Z"}');
+    const generated = res.body.ids[2] as string;
+    assert.deepEqual(JSON.parse(bodies.get(generated)!), { timestamp: '2026-11-01T10:02:00Z', _id: generated });
+  } finally {
+    await server.stop();
+  }
+});

@@ -37,6 +37,11 @@ export interface IngestOptions {
   batchId?: string;
   /** Position of the first record in its file or stream, for rejection indexes (default 0). */
   firstIndex?: number;
+  /**
+   * The compact JSON text each input record was parsed from (`recordTexts`), stored as it is
+   * instead of serializing the record again; `undefined` entries are serialized.
+   */
+  texts?: readonly (string | undefined)[];
 }
 
 /** Accepted records, after commit, for modules that react to new data. */
@@ -121,14 +126,19 @@ export class IngestService {
       }
       const obj = record as JsonObject;
       for (const check of checks) for (const w of check(obj)) warnings.push({ ...w, index: first + i });
-      if (typeof obj._id !== 'string') obj._id = randomUUID();
+      // Validation and checks never change a record: the text it came from is still its text, unless an _id is added.
+      let text = options.texts?.[i];
+      if (typeof obj._id !== 'string') {
+        obj._id = randomUUID();
+        text = undefined;
+      }
       valid.push({
         sandboxId,
         datasetId: dataset.id,
         recordId: obj._id as string,
         timestamp: recordTime(obj, now),
         ...(options.batchId ? { batchId: options.batchId } : {}),
-        body: JSON.stringify(obj),
+        body: text ?? JSON.stringify(obj),
       });
       validObjects.push(obj);
     }

@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
 import { problem } from '../../errors.ts';
 import { problems } from './common.ts';
+import { recordTexts } from '../../ingest/json-spans.ts';
 
 const Rejected = Type.Object({
   index: Type.Integer(),
@@ -25,7 +26,42 @@ const IngestResult = Type.Object({
   ids: Type.Array(Type.String(), { description: '_id of each valid record, in order (generated when absent)' }),
 });
 
-export async function ingestRoutes(parent: FastifyInstance, { catalog, ingest, config }: Platform) {
+/** The text of each record of a parsed JSON body (see `recordTexts`), by the parsed value. */
+const bodyTexts = new WeakMap<object, (string | undefined)[]>();
+
+/**
+ * JSON bodies parsed as Fastify's own parser does, keeping each record's text so ingestion can
+ * store it as sent. Anything that might need its prototype-poisoning checks (a `__proto__` or
+ * `constructor` key, possibly behind a \u escape), an empty body and a syntax error go to
+ * Fastify's parser itself, so refusals and their messages are unchanged.
+ */
+function keepRecordTexts(scope: FastifyInstance): void {
+  const fastifyParser = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.length === 0 || text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
+      return fastifyParser(request, text, done);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return fastifyParser(request, text, done);
+    }
+    if (value !== null && typeof value === 'object') bodyTexts.set(value, recordTexts(text));
+    done(null, value);
+  });
+}
+
+export async function ingestRoutes(parent: FastifyInstance, platform: Platform) {
+  await parent.register(async (scope) => {
+    keepRecordTexts(scope);
+    routes(scope, platform);
+  });
+}
+
+function routes(parent: FastifyInstance, { catalog, ingest, config }: Platform) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/ingest/:datasetId', {
@@ -53,7 +89,8 @@ export async function ingestRoutes(parent: FastifyInstance, { catalog, ingest, c
     if (batch.length > config.ingestMaxRecords) {
       throw problem('TOO_MANY_RECORDS', `${batch.length} records in one request; the limit is ${config.ingestMaxRecords}`);
     }
-    const outcome = await ingest.accept(request.sandbox.id, dataset, batch, { source: 'api' });
+    const texts = bodyTexts.get(body);
+    const outcome = await ingest.accept(request.sandbox.id, dataset, batch, { source: 'api', ...(texts ? { texts } : {}) });
     if (outcome.rejected.length === 0) return outcome;
     const errors = outcome.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, index: r.index })));
     request.log.info({ dataset: dataset.id, rejected: outcome.rejected.length }, 'records rejected');
