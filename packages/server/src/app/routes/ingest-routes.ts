@@ -26,8 +26,16 @@ const IngestResult = Type.Object({
   ids: Type.Array(Type.String(), { description: '_id of each valid record, in order (generated when absent)' }),
 });
 
-/** The text of each record of a parsed JSON body (see `recordTexts`), by the parsed value. */
-const bodyTexts = new WeakMap<object, (string | undefined)[]>();
+/**
+ * A parsed JSON body with the text of each record (see `recordTexts`). A wrapper, not a WeakMap
+ * entry keyed by the parsed value: a WeakMap insert per request cost more than the parse itself.
+ */
+class ParsedBody {
+  constructor(
+    readonly value: unknown,
+    readonly texts?: (string | undefined)[],
+  ) {}
+}
 
 /**
  * JSON bodies parsed as Fastify's own parser does, keeping each record's text so ingestion can
@@ -41,7 +49,7 @@ function keepRecordTexts(scope: FastifyInstance): void {
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (text.length === 0 || text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
-      return fastifyParser(request, text, done);
+      return fastifyParser(request, text, (err, value) => done(err, err ? undefined : new ParsedBody(value)));
     }
     let value: unknown;
     try {
@@ -49,8 +57,7 @@ function keepRecordTexts(scope: FastifyInstance): void {
     } catch {
       return fastifyParser(request, text, done);
     }
-    if (value !== null && typeof value === 'object') bodyTexts.set(value, recordTexts(text));
-    done(null, value);
+    done(null, new ParsedBody(value, value !== null && typeof value === 'object' ? recordTexts(text) : undefined));
   });
 }
 
@@ -80,7 +87,8 @@ function routes(parent: FastifyInstance, { catalog, ingest, config }: Platform) 
       throw problem('UNSUPPORTED_MEDIA_TYPE', `records must be sent as application/json, not ${request.headers['content-type']}`);
     }
     const dataset = await catalog.get(request.sandbox.id, request.params.datasetId);
-    const body = request.body;
+    const parsed = request.body instanceof ParsedBody ? request.body : undefined;
+    const body = parsed ? parsed.value : request.body;
     if (body === undefined || body === null || (typeof body !== 'object')) {
       throw problem('BAD_REQUEST', 'the body must be a JSON object (one record) or an array of records');
     }
@@ -89,7 +97,7 @@ function routes(parent: FastifyInstance, { catalog, ingest, config }: Platform) 
     if (batch.length > config.ingestMaxRecords) {
       throw problem('TOO_MANY_RECORDS', `${batch.length} records in one request; the limit is ${config.ingestMaxRecords}`);
     }
-    const texts = bodyTexts.get(body);
+    const texts = parsed?.texts;
     const outcome = await ingest.accept(request.sandbox.id, dataset, batch, { source: 'api', ...(texts ? { texts } : {}) });
     if (outcome.rejected.length === 0) return outcome;
     const errors = outcome.rejected.flatMap((r) => r.errors.map((e) => ({ ...e, index: r.index })));
