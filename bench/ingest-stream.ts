@@ -95,6 +95,10 @@ async function measureMeridian(bodies: EventBodies) {
     say(NAME, `    ${formatInteger(eventsPerSecond)} events/s; ${describe(batched)}`);
     const stored = await api.get<{ recordCount: number }>(`/api/v1/datasets/${batchedDataset.id}`);
     say(NAME, `    ${formatInteger(stored.recordCount)} events stored (warm-up included)`);
+    // The profile projector and the lake follow the log and step back while ingestion saturates
+    // the server: the backlog they work off now belongs to phase (a), not to the next one.
+    const drainMs = await server.quiet();
+    say(NAME, `    followers (profile projection, lake) worked off the phase's backlog ${formatMs(drainMs)} after it ended`);
 
     const singleDataset = await createDataset(api, 'bench_single');
     say(NAME, `(b) single records, ${SINGLE_CONNECTIONS} connections: Meridian`);

@@ -18,6 +18,11 @@ export interface ServerProcess {
   usage(): Promise<ProcessUsage>;
   /** Samples the server's CPU time at the edges of a load generator's measured phase. */
   cpuMeter(): CpuMeter;
+  /**
+   * Waits until the server has gone quiet (below 0.05 cores over 250 ms: its followers of the
+   * record log have worked off what the last phase left them) and says how long that took.
+   */
+  quiet(timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -28,6 +33,8 @@ export interface CpuMeter {
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
+const QUIET_WINDOW_MS = 250;
+const QUIET_CORES = 0.05;
 
 function profilingArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
@@ -86,6 +93,17 @@ export async function startServerProcess(script: string, env: Record<string, str
         },
         cores: () => cores,
       };
+    },
+    async quiet(timeoutMs = 120_000) {
+      const started = performance.now();
+      let before = await usage();
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+        const now = await usage();
+        const cores = (now.cpuUserMicros + now.cpuSystemMicros - before.cpuUserMicros - before.cpuSystemMicros) / 1000 / QUIET_WINDOW_MS;
+        if (cores < QUIET_CORES || performance.now() - started > timeoutMs) return performance.now() - started;
+        before = now;
+      }
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

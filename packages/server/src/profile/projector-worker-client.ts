@@ -13,7 +13,7 @@
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../ingest/batch/worker-spawn.ts';
 import type { DatasetRef, ProjectionPlanner } from './projection-plans.ts';
-import type { FromProjectorWorker, ProjectorWorkerData, ToProjectorWorker } from './projector-worker-protocol.ts';
+import { ACTIVITY_IDLE, ACTIVITY_NUDGES, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
 
 const WORKER_MODULE = siblingModule(import.meta.url, 'projector-worker');
 /** How long a closing thread may take to finish its pass and release SQLite before it is terminated. */
@@ -42,21 +42,28 @@ export class ProjectorWorker {
   private nextId = 1;
   private closing = false;
   private nudgeQueued = false;
+  /** Shared with the thread (see `ProjectorWorkerData.activity`): starts idle. */
+  private readonly activity = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)).fill(0);
   /** Threads that died in a row without finishing a catch-up: past a few, waiters get the error instead of another thread. */
   private crashes = 0;
 
-  constructor(private readonly options: ProjectorWorkerOptions) {}
+  constructor(private readonly options: ProjectorWorkerOptions) {
+    Atomics.store(this.activity, ACTIVITY_IDLE, 1);
+  }
 
   /**
    * Tells the thread the log has grown. Cheap: the nudges of one event-loop turn (every request
-   * a group commit answered) become one message, and nudges during a pass fold into one more pass.
+   * a group commit answered) become at most one message, and none while the thread is busy (it
+   * sees the nudge count move when its pass ends and runs one more).
    */
   nudge(): void {
     if (this.closing || this.nudgeQueued) return;
     this.nudgeQueued = true;
     setImmediate(() => {
       this.nudgeQueued = false;
-      if (!this.closing) this.post({ type: 'nudge' });
+      if (this.closing) return;
+      Atomics.add(this.activity, ACTIVITY_NUDGES, 1);
+      if (Atomics.compareExchange(this.activity, ACTIVITY_IDLE, 1, 0) === 1) this.post({ type: 'nudge' });
     });
   }
 
@@ -94,7 +101,7 @@ export class ProjectorWorker {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = startModuleWorker(WORKER_MODULE, this.options.workerData);
+    const worker = startModuleWorker(WORKER_MODULE, { ...this.options.workerData, activity: this.activity.buffer } satisfies ProjectorWorkerData);
     worker.unref();
     worker.on('message', (message: FromProjectorWorker) => this.receive(worker, message));
     worker.on('error', (err) => (this.failure = err));
@@ -158,6 +165,8 @@ export class ProjectorWorker {
       `the profile projector's thread stopped unexpectedly (exit code ${code}${this.failure ? `: ${this.failure.message}` : ''}); a new one resumes from the watermark`,
     );
     this.options.onError?.(crash);
+    // The thread may have died busy: the next nudge (or catch-up) starts a new one, from the watermark.
+    Atomics.store(this.activity, ACTIVITY_IDLE, 1);
     if (this.waiters.size === 0) return;
     if (++this.crashes > MAX_CRASHES_IN_A_ROW) {
       for (const w of this.waiters.values()) w.reject(crash);

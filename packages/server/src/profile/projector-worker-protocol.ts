@@ -11,7 +11,18 @@ export interface ProjectorWorkerData {
   autoCheckpointPages: number;
   /** The main event loop's load gauge (storage/load-gauge.ts): the thread rests while the loop is saturated. */
   load?: SharedArrayBuffer;
+  /**
+   * Two Int32 cells shared with the main thread: `ACTIVITY_IDLE` (1 while the thread waits for
+   * work) and `ACTIVITY_NUDGES` (how often the log grew). The main thread posts a nudge only when
+   * the thread is idle; a busy thread sees the count move when its pass ends and runs another.
+   * Each write announces itself before reading the other side's cell, so one of them always
+   * notices the other (no nudge is lost) and a saturated server sends almost no messages.
+   */
+  activity?: SharedArrayBuffer;
 }
+
+export const ACTIVITY_IDLE = 0;
+export const ACTIVITY_NUDGES = 1;
 
 export type ToProjectorWorker =
   /** The log has grown: project what is new (nudges that arrive during a pass fold into one more pass). */

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../app/config.ts';
 import { bootstrapPlatform, openPlatform } from '../app/platform.ts';
+import { openSqlite } from '../storage/sqlite.ts';
+import { SqliteProfileStore } from './sqlite-store.ts';
 
 async function platformWithCrm() {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-projector-'));
@@ -44,6 +46,33 @@ test('a dataset made profile-enabled after start is projected with the catalog a
     await platform.ingest.accept(sandbox.id, loyalty, [{ crm: { crmId: 'C' }, loyalty: { tier: 'gold' } }], { source: 'test' });
     await platform.settleProfiles();
     assert.equal(((await platform.profiles.lookup(sandbox.id, 'CRMID', 'C'))?.attributes.loyalty as { tier: string }).tier, 'gold');
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without anyone awaiting a catch-up, nudges alone bring the projection to the end of the log, however they interleave with passes', async () => {
+  const { dir, platform, sandbox, crm } = await platformWithCrm();
+  try {
+    // Many small writes, some while a pass runs (the main thread then only counts the nudge) and
+    // some after it ends (it posts one): none may be left unprojected.
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          platform.ingest.accept(sandbox.id, crm, [{ crm: { crmId: `R${round}-${i}` }, loyalty: { tier: 'gold' } }], { source: 'test' }),
+        ),
+      );
+      if (round % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const end = await platform.records.lastSeq();
+    const reader = openSqlite(join(dir, 'meridian.db'), 'normal', 1000);
+    const store = new SqliteProfileStore(reader);
+    const deadline = Date.now() + 15_000;
+    while ((await store.watermark()) < end && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.equal(await store.watermark(), end, 'the projector reached the last record on nudges alone');
+    assert.ok(await platform.profiles.lookup(sandbox.id, 'CRMID', 'R19-9'));
+    reader.close();
   } finally {
     await platform.close();
     rmSync(dir, { recursive: true, force: true });
