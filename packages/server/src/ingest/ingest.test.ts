@@ -49,3 +49,21 @@ test('records are stored as the client sent them; pretty-printed ones compactly,
     await server.stop();
   }
 });
+
+test('the ingest parser still refuses prototype poisoning, plain or behind \\u escapes, and bad JSON, as Fastify does', async () => {
+  const server = await startTestServer();
+  try {
+    const ds = await server.api('POST', '/api/v1/datasets', { name: 'poison', schemaId: 'experience-event' });
+    for (const body of ['{"__proto__":{"polluted":true}}', '[{"_id":"a","\\u005f_proto__":{"polluted":true}}]', '{"constructor":{"prototype":{"polluted":true}}}', '[{"_id":"a"},', '']) {
+      const res = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, body, { headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 400, `${body}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, 'INVALID_JSON', body);
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const escaped = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, '{"_id":"\\u00e9t\\u00e9","timestamp":"2026-11-01T10:00:00Z"}');
+    assert.equal(escaped.status, 200, 'other escapes are fine (parsed by Fastify, stored re-serialized)');
+    assert.deepEqual(escaped.body.ids, ['été']);
+  } finally {
+    await server.stop();
+  }
+});
