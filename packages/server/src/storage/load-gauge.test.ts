@@ -1,15 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { EventLoopGauge, FollowerPace, loadOf, SATURATED } from './load-gauge.ts';
+import { EventLoopGauge, FollowerPace, loadOf, mainThreadRunQueue, pressureOf, SATURATED } from './load-gauge.ts';
 
 function busy(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
 }
 
+test('pressure: a busy loop, or one kept off the CPU a tenth of the time, is saturated', () => {
+  assert.ok(pressureOf(0.95, 0) >= SATURATED);
+  assert.ok(pressureOf(0.3, 0.12) >= SATURATED, 'a quarter idle, but waiting for a core 12% of the time');
+  assert.ok(pressureOf(0.3, 0.02) < SATURATED);
+  assert.equal(pressureOf(0.5, 0.5), 1);
+  if (process.platform === 'linux') {
+    const sample = mainThreadRunQueue();
+    assert.ok(sample && sample.waitNs >= 0 && sample.at > 0, 'Linux tells the main thread its run-queue time');
+  }
+});
+
 test('the gauge reports a busy event loop as saturated and an idle one as not, to any thread', async () => {
-  const gauge = new EventLoopGauge(60_000);
+  // Run-queue time depends on what else the machine runs: held at zero here.
+  const gauge = new EventLoopGauge(60_000, () => ({ waitNs: 0, at: performance.now() * 1e6 }));
   try {
     busy(50);
     assert.ok(gauge.sample() >= SATURATED, 'a loop that never waited is saturated');

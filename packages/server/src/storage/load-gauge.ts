@@ -1,14 +1,21 @@
 /**
- * How busy the main event loop is, shared with worker threads through one SharedArrayBuffer cell:
- * the main thread writes its event-loop utilization (the share of wall time spent running
- * callbacks rather than waiting for I/O) every `intervalMs`; followers of the record log read it
- * without a message and step back while the loop is saturated (see `FollowerPace`).
+ * How hard pressed the main event loop is, shared with worker threads through one
+ * SharedArrayBuffer cell: every `intervalMs` the main thread writes a pressure from 0 to 1;
+ * followers of the record log read it without a message and step back from `SATURATED` on (see
+ * `FollowerPace`). Two things count:
+ * - the event-loop utilization, the share of wall time spent in callbacks rather than waiting
+ *   for I/O (0.9 and more: the loop has no idle time left);
+ * - on Linux, the share of wall time the thread spent runnable but off the CPU, from
+ *   `/proc/self/task/<pid>/schedstat`, weighted so that 10% reads as saturated. A loop woken by
+ *   a socket but kept waiting by other threads counts as idle to the first measure; on a machine
+ *   whose cores the followers take, the loop can look a quarter idle while its requests queue.
  *
  * @example
  *   const gauge = new EventLoopGauge();        // main thread
  *   new Worker(src, { workerData: { load: gauge.cell } });
  *   loadOf(workerData.load);                   // worker: 0.97 while ingestion is saturated
  */
+import { readFileSync } from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** The gauge's resolution: utilization is stored in thousandths. */
@@ -19,9 +26,15 @@ export class EventLoopGauge {
   readonly cell = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   private readonly view = new Int32Array(this.cell);
   private last: EventLoopUtilization = performance.eventLoopUtilization();
+  private lastCpu: RunQueueSample | undefined;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(intervalMs = 100) {
+  /** `runQueue` reads the thread's run-queue time (tests give their own). */
+  constructor(
+    intervalMs = 100,
+    private readonly runQueue: () => RunQueueSample | undefined = mainThreadRunQueue,
+  ) {
+    this.lastCpu = runQueue();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
   }
@@ -30,8 +43,12 @@ export class EventLoopGauge {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, this.last).utilization;
     this.last = now;
-    Atomics.store(this.view, 0, Math.round(utilization * SCALE));
-    return utilization;
+    const cpu = this.runQueue();
+    const waiting = cpu && this.lastCpu && cpu.at > this.lastCpu.at ? (cpu.waitNs - this.lastCpu.waitNs) / (cpu.at - this.lastCpu.at) : 0;
+    this.lastCpu = cpu;
+    const load = pressureOf(utilization, waiting);
+    Atomics.store(this.view, 0, Math.round(load * SCALE));
+    return load;
   }
 
   stop(): void {
@@ -39,7 +56,36 @@ export class EventLoopGauge {
   }
 }
 
-/** The utilization a gauge's cell holds (0 when there is no cell). */
+/** Run-queue time weighs this much: a loop kept waiting 10% of the time reads as saturated (0.9). */
+const WAIT_WEIGHT = 9;
+
+/**
+ * Pressure from the event-loop utilization and the share of time spent runnable but off the CPU.
+ *
+ * @example
+ *   pressureOf(0.5, 0.12); // 1: kept waiting 12% of the time
+ */
+export function pressureOf(utilization: number, waitingShare: number): number {
+  return Math.min(1, Math.max(0, utilization, waitingShare * WAIT_WEIGHT));
+}
+
+/** A thread's time spent runnable but not running so far (ns), and when it was read (ns). */
+export interface RunQueueSample {
+  waitNs: number;
+  at: number;
+}
+
+/** The main thread's run-queue time, from Linux's schedstat; undefined elsewhere. */
+export function mainThreadRunQueue(): RunQueueSample | undefined {
+  try {
+    const wait = Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(wait) ? { waitNs: wait, at: performance.now() * 1e6 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The load a gauge's cell holds, 0 to 1 (0 when there is no cell). */
 export function loadOf(cell: SharedArrayBuffer | undefined): number {
   return cell ? Atomics.load(new Int32Array(cell), 0) / SCALE : 0;
 }
