@@ -154,6 +154,14 @@ async function measure(server: ServerProcess, path: string, contentType: string,
   return { result, serverCores: meter.cores() };
 }
 
+/**
+ * The profile projector and streaming audiences follow the log and step back while requests
+ * saturate the server: what a phase left them is worked off before the next phase is measured.
+ */
+async function settle(server: ServerProcess): Promise<void> {
+  say(NAME, `    followers worked off the phase's backlog ${formatMs(await server.quiet())} after it ended`);
+}
+
 function line(m: Measured): string {
   const failures = m.result.errors ? `, ${m.result.errors} FAILED (${JSON.stringify(m.result.outcomes)})` : '';
   return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${failures}`;
@@ -187,9 +195,11 @@ export async function runEdgeDecision(): Promise<BenchmarkReport> {
     say(NAME, `(a) Meridian /ee/v1/interact, ${formatInteger(requestBytes)} B request, ${formatInteger(answerBytes)} B answer, ${LATENCY_CONNECTIONS} connections (latency)`);
     light = await measure(meridian, `/ee/v1/interact?configId=${configId}`, 'text/plain;charset=UTF-8', bodies, 6, LATENCY_CONNECTIONS);
     say(NAME, `    ${line(light)}`);
+    await settle(meridian);
     say(NAME, `(a) the same, ${CONNECTIONS} connections (throughput)`);
     interact = await measure(meridian, `/ee/v1/interact?configId=${configId}`, 'text/plain;charset=UTF-8', bodies, 8);
     say(NAME, `    ${line(interact)}`);
+    await settle(meridian);
     say(NAME, '(c) the same decisions through /rest/v1/delivery (nothing written)');
     delivery = await measure(meridian, `/rest/v1/delivery?imsOrgId=${encodeURIComponent(ORG_ID)}&sessionId=bench`, 'application/json', deliveryBodies(ecids), 6);
     say(NAME, `    ${line(delivery)}`);
