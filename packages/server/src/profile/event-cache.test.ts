@@ -44,8 +44,8 @@ test('a body larger than the whole bound is not cached, and re-putting a positio
 
 test('re-reading a person\'s events reads and parses only the events not read before', async () => {
   const seqsRead: number[][] = [];
-  const timeline = [{ seq: 3 }, { seq: 2 }, { seq: 1 }];
-  const store = { timeline: async () => timeline };
+  const timeline = [3, 2, 1];
+  const store = { eventSeqs: async () => timeline };
   const records = {
     readSeqs: async (seqs: readonly number[]) => {
       seqsRead.push([...seqs]);
@@ -55,7 +55,7 @@ test('re-reading a person\'s events reads and parses only the events not read be
   const profiles = new ProfileService(store as unknown as ProfileStore, {} as IdentityService, records as unknown as RecordStore);
   const keys = [identityKey('ECID', '1')];
   assert.deepEqual(await profiles.eventsOf('s1', keys, 10), [{ _id: 'e3' }, { _id: 'e2' }, { _id: 'e1' }]);
-  timeline.unshift({ seq: 4 });
+  timeline.unshift(4);
   assert.deepEqual(await profiles.eventsOf('s1', keys, 10), [{ _id: 'e4' }, { _id: 'e3' }, { _id: 'e2' }, { _id: 'e1' }], 'newest first, as the timeline lists them');
   assert.deepEqual(seqsRead, [[3, 2, 1], [4]]);
 });

@@ -171,12 +171,12 @@ export class ProfileService {
 
   /** The most recent events of a person's identities, newest first (for audience evaluation). */
   async eventsOf(sandboxId: string, keys: readonly IdentityKey[], limit: number, options: { from?: number } = {}): Promise<JsonObject[]> {
-    const entries = await this.store.timeline(sandboxId, keys, { limit, ...(options.from !== undefined ? { from: options.from } : {}) });
-    if (entries.length === 0) return [];
-    const bodies = await this.eventBodies(entries.map((e) => e.seq));
+    const seqs = await this.store.eventSeqs(sandboxId, keys, { limit, ...(options.from !== undefined ? { from: options.from } : {}) });
+    if (seqs.length === 0) return [];
+    const bodies = await this.eventBodies(seqs);
     const out: JsonObject[] = [];
-    for (const e of entries) {
-      const body = bodies.get(e.seq);
+    for (const seq of seqs) {
+      const body = bodies.get(seq);
       if (body) out.push(body);
     }
     return out;

@@ -128,6 +128,24 @@ export class SqliteProfileStore implements ProfileStore {
       .map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
   }
 
+  async eventSeqs(sandboxId: string, identities: readonly IdentityKey[], q: { limit: number; from?: number }) {
+    const stmt = prepared(
+      this.db,
+      `SELECT seq, ts FROM record_identities
+       WHERE sandbox_id = ? AND identity = ? AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ?
+       ORDER BY ts DESC, seq DESC LIMIT ?`,
+    ).raw();
+    const from = q.from ?? Number.MIN_SAFE_INTEGER;
+    if (identities.length === 1) return (stmt.all(sandboxId, identities[0], from, q.limit) as [number, number][]).map((row) => row[0]);
+    // Several identities: merge newest first, each record once (one record can carry two of them).
+    const rows = new Map<number, number>();
+    for (const identity of identities) for (const [seq, ts] of stmt.all(sandboxId, identity, from, q.limit) as [number, number][]) rows.set(seq, ts);
+    return [...rows]
+      .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+      .slice(0, q.limit)
+      .map(([seq]) => seq);
+  }
+
   async profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }) {
     const params = { sandboxId, after: options.after ?? '', limit: options.limit };
     const fragments = `SELECT identity FROM profile_fragments WHERE sandbox_id = @sandboxId AND identity > @after`;

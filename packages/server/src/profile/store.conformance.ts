@@ -38,6 +38,12 @@ export function runProfileStoreConformance(name: string, makeStore: () => Promis
     assert.deepEqual((await store.timeline('s1', [ann, device], { limit: 10, eventTypes: ['purchase'] })).map((e) => e.seq), [2]);
     assert.deepEqual((await store.timeline('s1', [ann, device], { limit: 10, from: 150, to: 300 })).map((e) => e.seq), [2]);
     assert.deepEqual((await store.recordSeqs('s1', [device])).sort(), [2, 3, 4]);
+    // The lean form audience evaluation reads agrees with the timeline.
+    assert.deepEqual(await store.eventSeqs('s1', [ann, device], { limit: 10 }), [5, 3, 2, 1]);
+    assert.deepEqual(await store.eventSeqs('s1', [ann, device], { limit: 2 }), [5, 3]);
+    assert.deepEqual(await store.eventSeqs('s1', [ann, device], { limit: 10, from: 250 }), [5, 3]);
+    assert.deepEqual(await store.eventSeqs('s1', [device], { limit: 10 }), [3, 2], 'one identity: non-primary entries skipped too');
+    assert.deepEqual(await store.eventSeqs('s2', [ann], { limit: 10 }), []);
   });
 
   test(`${name}: deleting identities, datasets and sandboxes removes their fragments and index`, async () => {
