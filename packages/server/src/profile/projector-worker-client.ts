@@ -13,7 +13,7 @@
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../ingest/batch/worker-spawn.ts';
 import type { DatasetRef, ProjectionPlanner } from './projection-plans.ts';
-import { ACTIVITY_IDLE, ACTIVITY_NUDGES, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
+import { ProjectorActivity, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
 
 const WORKER_MODULE = siblingModule(import.meta.url, 'projector-worker');
 /** How long a closing thread may take to finish its pass and release SQLite before it is terminated. */
@@ -21,7 +21,8 @@ const CLOSE_TIMEOUT_MS = 30_000;
 const MAX_CRASHES_IN_A_ROW = 3;
 
 export interface ProjectorWorkerOptions {
-  workerData: ProjectorWorkerData;
+  /** The thread's settings; the activity cells are the client's own. */
+  workerData: Omit<ProjectorWorkerData, 'activity'>;
   /** Answers the thread's plan questions, on the main thread. */
   plans: ProjectionPlanner;
   onApplied?: (sandboxId: string, identities: readonly string[]) => void;
@@ -42,14 +43,11 @@ export class ProjectorWorker {
   private nextId = 1;
   private closing = false;
   private nudgeQueued = false;
-  /** Shared with the thread (see `ProjectorWorkerData.activity`): starts idle. */
-  private readonly activity = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)).fill(0);
+  private readonly activity = new ProjectorActivity();
   /** Threads that died in a row without finishing a catch-up: past a few, waiters get the error instead of another thread. */
   private crashes = 0;
 
-  constructor(private readonly options: ProjectorWorkerOptions) {
-    Atomics.store(this.activity, ACTIVITY_IDLE, 1);
-  }
+  constructor(private readonly options: ProjectorWorkerOptions) {}
 
   /**
    * Tells the thread the log has grown. Cheap: the nudges of one event-loop turn (every request
@@ -62,8 +60,7 @@ export class ProjectorWorker {
     setImmediate(() => {
       this.nudgeQueued = false;
       if (this.closing) return;
-      Atomics.add(this.activity, ACTIVITY_NUDGES, 1);
-      if (Atomics.compareExchange(this.activity, ACTIVITY_IDLE, 1, 0) === 1) this.post({ type: 'nudge' });
+      if (this.activity.nudged()) this.post({ type: 'nudge' });
     });
   }
 
@@ -166,7 +163,7 @@ export class ProjectorWorker {
     );
     this.options.onError?.(crash);
     // The thread may have died busy: the next nudge (or catch-up) starts a new one, from the watermark.
-    Atomics.store(this.activity, ACTIVITY_IDLE, 1);
+    this.activity.idle();
     if (this.waiters.size === 0) return;
     if (++this.crashes > MAX_CRASHES_IN_A_ROW) {
       for (const w of this.waiters.values()) w.reject(crash);

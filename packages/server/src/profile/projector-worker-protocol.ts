@@ -11,18 +11,63 @@ export interface ProjectorWorkerData {
   autoCheckpointPages: number;
   /** The main event loop's load gauge (storage/load-gauge.ts): the thread rests while the loop is saturated. */
   load?: SharedArrayBuffer;
-  /**
-   * Two Int32 cells shared with the main thread: `ACTIVITY_IDLE` (1 while the thread waits for
-   * work) and `ACTIVITY_NUDGES` (how often the log grew). The main thread posts a nudge only when
-   * the thread is idle; a busy thread sees the count move when its pass ends and runs another.
-   * Each write announces itself before reading the other side's cell, so one of them always
-   * notices the other (no nudge is lost) and a saturated server sends almost no messages.
-   */
-  activity?: SharedArrayBuffer;
+  /** The cells of `ProjectorActivity`, shared with the main thread. */
+  activity: SharedArrayBuffer;
 }
 
-export const ACTIVITY_IDLE = 0;
-export const ACTIVITY_NUDGES = 1;
+const IDLE = 0;
+const NUDGES = 1;
+
+/**
+ * Whether the projector's thread is idle, and how often the log grew, in two Int32 cells both
+ * threads share: the main thread posts a nudge only when it finds the thread idle; a busy thread
+ * sees the count move when its pass ends and runs another. Each side writes its cell before it
+ * reads the other's, so one of them always notices the other (no nudge is lost), and a busy
+ * thread gets no messages at all.
+ *
+ * @example
+ *   // main thread
+ *   if (activity.nudged()) worker.postMessage({ type: 'nudge' });
+ *   // projector thread
+ *   do { const seen = activity.passStarts(); await catchUp(); } while (activity.passEnded(seen));
+ */
+export class ProjectorActivity {
+  private readonly cells: Int32Array;
+
+  /** Without a buffer: new cells, thread idle (main thread); with one: the main thread's cells. */
+  constructor(readonly buffer: SharedArrayBuffer = idleCells()) {
+    this.cells = new Int32Array(buffer);
+  }
+
+  /** Main thread: counts a nudge; true when the thread was idle and must be woken (it is now marked busy). */
+  nudged(): boolean {
+    Atomics.add(this.cells, NUDGES, 1);
+    return Atomics.compareExchange(this.cells, IDLE, 1, 0) === 1;
+  }
+
+  /** The thread is gone or failed its pass: the next nudge wakes it. */
+  idle(): void {
+    Atomics.store(this.cells, IDLE, 1);
+  }
+
+  /** Projector thread: a pass starts; returns the nudge count it started from. */
+  passStarts(): number {
+    Atomics.store(this.cells, IDLE, 0);
+    return Atomics.load(this.cells, NUDGES);
+  }
+
+  /** Projector thread: says idle, then looks again; true when a nudge came meanwhile and it must run another pass. */
+  passEnded(seen: number): boolean {
+    Atomics.store(this.cells, IDLE, 1);
+    return Atomics.load(this.cells, NUDGES) !== seen && Atomics.compareExchange(this.cells, IDLE, 1, 0) === 1;
+  }
+}
+
+function idleCells(): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  Atomics.store(new Int32Array(buffer), IDLE, 1);
+  return buffer;
+}
 
 export type ToProjectorWorker =
   /** The log has grown: project what is new (nudges that arrive during a pass fold into one more pass). */

@@ -12,7 +12,7 @@ import { FollowerPace, loadOf } from '../storage/load-gauge.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
-import { ACTIVITY_IDLE, ACTIVITY_NUDGES, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
+import { ProjectorActivity, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
 import { SqliteProfileStore } from './sqlite-store.ts';
 
 const port = parentPort!;
@@ -35,7 +35,7 @@ const plans: ProjectionPlanner = (datasets) =>
 // SQLITE_BUSY under load). It steps back between slices instead, while the event loop is
 // saturated, and not while someone waits for it to catch up.
 let waitingForCatchUp = 0;
-const activity = data.activity ? new Int32Array(data.activity) : undefined;
+const activity = new ProjectorActivity(data.activity);
 const pace = new FollowerPace(() => loadOf(data.load), () => waitingForCatchUp > 0);
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
 const recordsDb =
@@ -63,19 +63,14 @@ function project(): Promise<void> {
     try {
       do {
         again = false;
-        if (activity) Atomics.store(activity, ACTIVITY_IDLE, 0);
-        const nudges = activity ? Atomics.load(activity, ACTIVITY_NUDGES) : 0;
+        const seen = activity.passStarts();
         await projector.catchUp();
-        // Say idle, then look again: a nudge the main thread counted but did not post (it saw this
-        // thread busy) shows here as a moved count. One of the two sides always sees the other.
-        if (!again && activity) {
-          Atomics.store(activity, ACTIVITY_IDLE, 1);
-          if (Atomics.load(activity, ACTIVITY_NUDGES) !== nudges && Atomics.compareExchange(activity, ACTIVITY_IDLE, 1, 0) === 1) again = true;
-        }
+        // A nudge the main thread only counted (it saw this thread busy) shows as a moved count.
+        if (!again) again = activity.passEnded(seen);
       } while (again);
     } catch (err) {
       // A failed pass is retried on the next nudge: the main thread must see this thread idle.
-      if (activity) Atomics.store(activity, ACTIVITY_IDLE, 1);
+      activity.idle();
       throw err;
     }
   })().finally(() => {

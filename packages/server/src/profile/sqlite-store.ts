@@ -121,11 +121,7 @@ export class SqliteProfileStore implements ProfileStore {
       };
       rows.push(...((types ? stmt.all(params, ...types) : stmt.all(params)) as TimelineRow[]));
     }
-    const unique = new Map(rows.map((r) => [r.seq, r]));
-    return [...unique.values()]
-      .sort((a, b) => b.ts - a.ts || b.seq - a.seq)
-      .slice(0, q.limit)
-      .map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
+    return newestFirst(rows, q.limit).map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
   }
 
   async eventSeqs(sandboxId: string, identities: readonly IdentityKey[], q: { limit: number; from?: number }) {
@@ -134,16 +130,13 @@ export class SqliteProfileStore implements ProfileStore {
       `SELECT seq, ts FROM record_identities
        WHERE sandbox_id = ? AND identity = ? AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ?
        ORDER BY ts DESC, seq DESC LIMIT ?`,
-    ).raw();
+    );
     const from = q.from ?? Number.MIN_SAFE_INTEGER;
-    if (identities.length === 1) return (stmt.all(sandboxId, identities[0], from, q.limit) as [number, number][]).map((row) => row[0]);
-    // Several identities: merge newest first, each record once (one record can carry two of them).
-    const rows = new Map<number, number>();
-    for (const identity of identities) for (const [seq, ts] of stmt.all(sandboxId, identity, from, q.limit) as [number, number][]) rows.set(seq, ts);
-    return [...rows]
-      .sort((a, b) => b[1] - a[1] || b[0] - a[0])
-      .slice(0, q.limit)
-      .map(([seq]) => seq);
+    // The statement is shared (prepared once), so its mode is set on every call.
+    if (identities.length === 1) return stmt.pluck(true).all(sandboxId, identities[0], from, q.limit) as number[];
+    const rows: { seq: number; ts: number }[] = [];
+    for (const identity of identities) rows.push(...(stmt.pluck(false).all(sandboxId, identity, from, q.limit) as { seq: number; ts: number }[]));
+    return newestFirst(rows, q.limit).map((r) => r.seq);
   }
 
   async profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }) {
@@ -192,4 +185,10 @@ export class SqliteProfileStore implements ProfileStore {
       prepared(this.db, `DELETE FROM ${table} WHERE sandbox_id = ?`).run(sandboxId);
     }
   }
+}
+
+/** Rows of several identities' timelines as one: each record once (it can carry two of them), newest first, at most `limit`. */
+function newestFirst<T extends { seq: number; ts: number }>(rows: readonly T[], limit: number): T[] {
+  const unique = new Map(rows.map((r) => [r.seq, r]));
+  return [...unique.values()].sort((a, b) => b.ts - a.ts || b.seq - a.seq).slice(0, limit);
 }

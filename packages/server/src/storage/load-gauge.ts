@@ -111,8 +111,6 @@ const MAX_REST_MS = 100;
  */
 export class FollowerPace {
   private workStarted = 0;
-  /** Rests taken (ms), for tests and metrics. */
-  rested = 0;
 
   constructor(
     private readonly load: () => number,
@@ -125,9 +123,7 @@ export class FollowerPace {
     const now = performance.now();
     const worked = this.workStarted > 0 ? now - this.workStarted : 0;
     if (worked > 0 && !this.urgent() && this.load() >= SATURATED) {
-      const rest = Math.min(MAX_REST_MS, Math.max(1, worked * REST_PER_WORK));
-      this.rested += rest;
-      await this.sleep(rest);
+      await this.sleep(Math.min(MAX_REST_MS, Math.max(1, worked * REST_PER_WORK)));
     }
     this.workStarted = performance.now();
   }
