@@ -26,8 +26,9 @@ test('the gauge reports a busy event loop as saturated and an idle one as not, t
     busy(50);
     assert.ok(gauge.sample() >= SATURATED, 'a loop that never waited is saturated');
     assert.ok(loadOf(gauge.cell) >= SATURATED);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(gauge.sample() < 0.5, 'a loop that waited for a timer is not');
+    // Waiting is idle time however busy the machine is; the margin covers being descheduled.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(gauge.sample() < SATURATED, 'a loop that waited for a timer is not');
     // A worker reads the same cell without a message.
     busy(30);
     gauge.sample();
