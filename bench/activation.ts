@@ -17,7 +17,7 @@ import { loadConfig } from '../packages/server/src/app/config.ts';
 import { bootstrapPlatform, openPlatform } from '../packages/server/src/app/platform.ts';
 import { ActivationService } from '../packages/server/src/activation/service.ts';
 import { SqliteActivationStore } from '../packages/server/src/activation/sqlite-store.ts';
-import type { ActivationSources } from '../packages/server/src/activation/sources.ts';
+import type { ActivationSources, ProfileView } from '../packages/server/src/activation/sources.ts';
 import type { Membership } from '../packages/server/src/segmentation/memberships/store.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { identityKey } from '../packages/server/src/identity/graph.ts';
@@ -134,11 +134,15 @@ async function streamingLatency(dir: string): Promise<Figure[]> {
 function memorySources(n: number): ActivationSources {
   const id = (i: number) => `g_${String(i).padStart(9, '0')}`;
   return {
-    async profile(_s, profileId) {
-      const i = Number(profileId.slice(2));
-      const attributes: Record<string, string | number> = {};
-      for (let a = 0; a < 9; a++) attributes[`a${a}`] = a % 2 === 0 ? `value ${i}-${a}` : i * a;
-      return { attributes: { person: { name: { firstName: `First${i}` } }, loyalty: attributes }, identities: [{ namespace: 'Email', id: `p${i}@example.com` }], segmentMembership: { ups: {} } };
+    async profiles(_s, profileIds) {
+      const out = new Map<string, ProfileView>();
+      for (const profileId of profileIds) {
+        const i = Number(profileId.slice(2));
+        const attributes: Record<string, string | number> = {};
+        for (let a = 0; a < 9; a++) attributes[`a${a}`] = a % 2 === 0 ? `value ${i}-${a}` : i * a;
+        out.set(profileId, { attributes: { person: { name: { firstName: `First${i}` } }, loyalty: attributes }, identities: [{ namespace: 'Email', id: `p${i}@example.com` }], segmentMembership: { ups: {} } });
+      }
+      return out;
     },
     async audience(_s, audienceId) {
       return { id: audienceId, name: 'everyone', mergePolicyId: 'mp' };

@@ -4,26 +4,32 @@
  */
 import { identityKey } from '../identity/graph.ts';
 import type { IdentityService } from '../identity/service.ts';
-import type { ProfileService } from '../profile/service.ts';
+import type { ProfileMembers, ProfileService } from '../profile/service.ts';
 import type { AudienceService } from '../segmentation/audiences/service.ts';
 import type { MembershipStore } from '../segmentation/memberships/store.ts';
-import type { ActivationSources } from './sources.ts';
+import type { ActivationSources, ProfileView } from './sources.ts';
 
 export function activationSources(deps: { profiles: ProfileService; identity: IdentityService; audiences: AudienceService; memberships: MembershipStore }): ActivationSources {
   const { profiles, identity, audiences, memberships } = deps;
   return {
-    async profile(sandboxId, profileId, mergePolicyId) {
+    async profiles(sandboxId, profileIds, mergePolicyId, options) {
+      const out = new Map<string, ProfileView>();
+      if (profileIds.length === 0) return out;
       const policy = await profiles.policy(sandboxId, mergePolicyId);
-      const [graph] = await identity.graphsById(sandboxId, [profileId]);
-      let keys: string[];
-      if (graph) keys = [...graph.nodes.keys()];
-      else {
-        const colon = profileId.indexOf(':');
-        if (colon <= 0) return undefined; // the person is gone (privacy delete) or merged into another graph
-        keys = [identityKey(profileId.slice(0, colon), profileId.slice(colon + 1))];
+      const graphs = await identity.graphKeys(sandboxId, profileIds);
+      const people: ProfileMembers[] = [];
+      for (const profileId of profileIds) {
+        const keys = graphs.get(profileId);
+        if (keys) people.push({ profileId, keys });
+        else {
+          const colon = profileId.indexOf(':');
+          if (colon > 0) people.push({ profileId, keys: [identityKey(profileId.slice(0, colon), profileId.slice(colon + 1))] });
+        }
       }
-      const profile = await profiles.assemble(sandboxId, profileId, keys, policy);
-      return { attributes: profile.attributes, identities: profile.identities, segmentMembership: profile.segmentMembership };
+      for (const p of await profiles.assembleMany(sandboxId, people, policy, options.memberships ? {} : { parts: ['computedAttributes'] })) {
+        out.set(p.profileId, { attributes: p.attributes, identities: p.identities, segmentMembership: p.segmentMembership });
+      }
+      return out;
     },
     async audience(sandboxId, audienceId) {
       const a = await audiences.get(sandboxId, audienceId);

@@ -12,8 +12,12 @@ export interface ProfileView {
 }
 
 export interface ActivationSources {
-  /** The merged profile of a profile id (a graph id or `Namespace:value`) under a merge policy. */
-  profile(sandboxId: string, profileId: string, mergePolicyId: string): Promise<ProfileView | undefined>;
+  /**
+   * The merged profiles of profile ids (graph ids or `Namespace:value`) under a merge policy, read
+   * together; an id whose person is gone (privacy delete, merged into another graph) is absent.
+   * Without `memberships`, `segmentMembership` stays empty (file exports do not read it).
+   */
+  profiles(sandboxId: string, profileIds: readonly string[], mergePolicyId: string, options: { memberships: boolean }): Promise<Map<string, ProfileView>>;
   /** Throws AUDIENCE_NOT_FOUND for an unknown id. */
   audience(sandboxId: string, audienceId: string): Promise<{ id: string; name: string; mergePolicyId: string }>;
   /** Current members (realized or existing) in profile id order after a cursor. */

@@ -198,9 +198,12 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     await streamingAudiences.idle();
   };
   audiences.onDeleted((sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId));
-  profiles.addEnricher(async (sandboxId, profile) => {
-    for (const m of await memberships.forProfile(sandboxId, profile.profileId)) {
-      profile.segmentMembership.ups[m.audienceId] = { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() };
+  profiles.addEnricher('segmentMembership', async (sandboxId, people) => {
+    const rows = people.length === 1 ? await memberships.forProfile(sandboxId, people[0].profileId) : await memberships.forProfiles(sandboxId, people.map((p) => p.profileId));
+    const byId = people.length === 1 ? undefined : new Map(people.map((p) => [p.profileId, p]));
+    for (const m of rows) {
+      const profile = byId ? byId.get(m.profileId) : people[0];
+      if (profile) profile.segmentMembership.ups[m.audienceId] = { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() };
     }
   });
   const computedAttributes = new ComputedAttributeService({
@@ -215,7 +218,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     streamingAudiences.evaluate(sandboxId, keys).catch((err: Error) => process.emitWarning(`streaming audience evaluation failed: ${err.message}`));
   });
   computedAttributes.onChanged((sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys));
-  profiles.addEnricher((sandboxId, profile) => computedAttributes.enrich(sandboxId, profile));
+  profiles.addEnricher('computedAttributes', async (sandboxId, people) => {
+    for (const profile of people) await computedAttributes.enrich(sandboxId, profile);
+  });
   computedAttributes.start(COMPUTED_ATTRIBUTE_SWEEP_MS);
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {

@@ -167,6 +167,11 @@ export class IdentityService {
     return this.store.loadGraphs(sandboxId, graphIds);
   }
 
+  /** The identity keys of each existing graph among `graphIds`, without links. */
+  graphKeys(sandboxId: string, graphIds: readonly string[]): Promise<Map<string, IdentityKey[]>> {
+    return this.store.graphKeys(sandboxId, graphIds);
+  }
+
   /** Normalizes a looked-up identity the same way ingested ones are. */
   async keyOf(sandboxId: string, namespace: string, value: string): Promise<IdentityKey> {
     const ns = (await this.resolver(sandboxId))(namespace);

@@ -40,11 +40,16 @@ export class SqliteIdentityStore implements IdentityStore {
   private readonly save;
   private readonly nodesOf;
   private readonly linksOf;
+  private readonly keysOfGraphs;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'identity', MIGRATIONS);
     this.nodesOf = db.prepare('SELECT * FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
     this.linksOf = db.prepare('SELECT * FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
+    // Covered by identity_nodes_graph (its entries end with the primary key): no table reads.
+    this.keysOfGraphs = db
+      .prepare('SELECT graph_id, ns, value FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id IN (SELECT value FROM json_each(?))')
+      .raw(true);
     this.findNode = db.prepare('SELECT graph_id FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?').pluck();
     const delNodes = db.prepare('DELETE FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
     const delLinks = db.prepare('DELETE FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
@@ -123,6 +128,18 @@ export class SqliteIdentityStore implements IdentityStore {
       }));
       return { id, nodes: new Map(nodes.map((n) => [n.key, n])), links };
     });
+  }
+
+  async graphKeys(sandboxId: string, graphIds: readonly string[]) {
+    const out = new Map<string, IdentityKey[]>();
+    if (graphIds.length === 0) return out;
+    for (const [graphId, ns, value] of this.keysOfGraphs.all(sandboxId, JSON.stringify(graphIds)) as [string, string, string][]) {
+      const key = identityKey(ns, value);
+      const keys = out.get(graphId);
+      if (keys) keys.push(key);
+      else out.set(graphId, [key]);
+    }
+    return out;
   }
 
   async saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) {

@@ -26,6 +26,17 @@ export function runIdentityStoreConformance(name: string, makeStore: () => Promi
     assert.equal(g.links[0].datasetId, 'ds1');
   });
 
+  test(`${name}: graph keys come back per graph, only for graphs of the sandbox that exist`, async () => {
+    const store = await makeStore();
+    await store.saveGraphs('s1', [graph('g1', [['CRMID', 'a'], ['Email', 'a@x.com']]), graph('g2', [['CRMID', 'b']])], []);
+    await store.saveGraphs('s2', [graph('g3', [['CRMID', 'c']])], []);
+    const keys = await store.graphKeys('s1', ['g2', 'g1', 'g3', 'nope']);
+    assert.deepEqual([...keys.keys()].sort(), ['g1', 'g2']);
+    assert.deepEqual([...keys.get('g1')!].sort(), [identityKey('CRMID', 'a'), identityKey('Email', 'a@x.com')].sort());
+    assert.deepEqual(keys.get('g2'), [identityKey('CRMID', 'b')]);
+    assert.equal((await store.graphKeys('s1', [])).size, 0);
+  });
+
   test(`${name}: saving replaces a graph's links, moves nodes and removes deleted graphs`, async () => {
     const store = await makeStore();
     await store.saveGraphs('s1', [graph('g1', [['CRMID', 'a'], ['ECID', '1']]), graph('g2', [['CRMID', 'b']])], []);

@@ -13,6 +13,8 @@ export interface IdentityStore {
   /** The graph id of each known identity among `keys`. */
   graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>>;
   loadGraphs(sandboxId: string, graphIds: readonly string[]): Promise<IdentityGraph[]>;
+  /** The identity keys of each graph among `graphIds` that has any (no links): how bulk readers assemble many people at once. */
+  graphKeys(sandboxId: string, graphIds: readonly string[]): Promise<Map<string, IdentityKey[]>>;
   /** Replaces the nodes and links of `graphs` and removes `deleted` graphs, in one transaction. */
   saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]): Promise<void>;
   /** Removes identities from the graph entirely (privacy delete). */

@@ -38,3 +38,15 @@ test('merging never depends on the order fragments are read in', () => {
     { numRuns: 300 },
   );
 });
+
+test('owned fragments merge to the same attributes; a lone applicable fragment is used without a copy', () => {
+  const policies = [{ attributeMerge: { type: 'timestampOrdered' as const } }, { attributeMerge: { type: 'dataSetPrecedence' as const, order: ['crm'] } }];
+  for (const policy of policies) {
+    const lone = [f('crm', 3, { loyalty: { tier: 'gold' } }), ...(policy.attributeMerge.type === 'dataSetPrecedence' ? [f('pos', 9, { loyalty: { tier: 'bronze' } })] : [])];
+    const owned = mergeFragments(lone, policy, { owned: true });
+    assert.deepEqual(owned, mergeFragments(lone, policy));
+    assert.equal(owned, lone[0].attributes, 'no copy of the one fragment that applies');
+    const several = [f('crm', 3, { loyalty: { tier: 'gold' } }), f('crm', 1, { loyalty: { points: 2 } })];
+    assert.deepEqual(mergeFragments(several, policy, { owned: true }), mergeFragments(several, policy));
+  }
+});

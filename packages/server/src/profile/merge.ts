@@ -40,8 +40,11 @@ export function orderFragments(fragments: readonly ProfileFragment[], policy: Pi
   return [...fragments].sort((a, b) => a.updatedAt - b.updatedAt || (a.datasetId < b.datasetId ? -1 : a.datasetId > b.datasetId ? 1 : 0));
 }
 
-export function mergeFragments(fragments: readonly ProfileFragment[], policy: Pick<MergePolicy, 'attributeMerge'>): JsonObject {
+export function mergeFragments(fragments: readonly ProfileFragment[], policy: Pick<MergePolicy, 'attributeMerge'>, options: { owned?: boolean } = {}): JsonObject {
+  const ordered = orderFragments(fragments, policy);
+  // Fragments the caller owns (freshly read) need no copy when one alone applies.
+  if (options.owned && ordered.length === 1) return ordered[0].attributes;
   const merged: JsonObject = {};
-  for (const fragment of orderFragments(fragments, policy)) deepMerge(merged, fragment.attributes);
+  for (const fragment of ordered) deepMerge(merged, fragment.attributes);
   return merged;
 }

@@ -14,7 +14,7 @@ import type { RecordStore } from '../ingest/record-store.ts';
 import { newId } from '../storage/ids.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
 import { EventCache } from './event-cache.ts';
-import { mergeFragments } from './merge.ts';
+import { mergeFragments, type ProfileFragment } from './merge.ts';
 import { DEFAULT_MERGE_POLICY_INPUT, MAX_MERGE_POLICIES, type MergePolicy, type MergePolicyInput } from './merge-policy.ts';
 import type { ProfileStore, TimelineQuery } from './store.ts';
 
@@ -35,13 +35,27 @@ export interface MergedProfile {
   lastUpdated: number;
 }
 
-/** Extra parts of the profile that other domains own (audience memberships, computed attributes). */
+/** Parts of a merged profile that other domains fill in. */
+export type ProfilePart = 'segmentMembership' | 'computedAttributes';
+
+/** Which parts an assembly fills: all of them unless a caller names fewer (e.g. `[]` for attributes alone). */
+export interface AssembleOptions {
+  parts?: readonly ProfilePart[];
+}
+
+/** Fills one part of profiles from its owning domain, for many profiles at once. */
 export interface ProfileEnricher {
-  (sandboxId: string, profile: MergedProfile): Promise<void> | void;
+  (sandboxId: string, profiles: readonly MergedProfile[]): Promise<void> | void;
+}
+
+/** A person to assemble: the profile id and the identity keys whose data makes it up. */
+export interface ProfileMembers {
+  profileId: string;
+  keys: IdentityKey[];
 }
 
 export class ProfileService {
-  private readonly enrichers: ProfileEnricher[] = [];
+  private readonly enrichers: { part: ProfilePart; enrich: ProfileEnricher }[] = [];
   private readonly policyCache = new Map<string, MergePolicy[]>();
   /** Parsed bodies of events read for evaluation: re-evaluating a person reads only new events. */
   private readonly eventCache = new EventCache();
@@ -52,8 +66,8 @@ export class ProfileService {
     private readonly records: RecordStore,
   ) {}
 
-  addEnricher(enricher: ProfileEnricher): void {
-    this.enrichers.push(enricher);
+  addEnricher(part: ProfilePart, enrich: ProfileEnricher): void {
+    this.enrichers.push({ part, enrich });
   }
 
   async policies(sandboxId: string): Promise<MergePolicy[]> {
@@ -125,25 +139,36 @@ export class ProfileService {
   }
 
   /**
-   * The merged profile of a person. `enrich: false` leaves out the parts other domains add
-   * (memberships, computed attributes), for callers that read neither.
+   * The merged profile of a person. `parts` limits what other domains add (memberships, computed
+   * attributes) to what the caller reads.
    */
-  async assemble(sandboxId: string, profileId: string, keys: IdentityKey[], policy: MergePolicy, options: { enrich?: boolean } = {}): Promise<MergedProfile> {
-    const fragments = await this.store.fragments(sandboxId, keys);
-    const profile: MergedProfile = {
-      profileId,
-      mergePolicyId: policy.id,
-      identities: keys.map((k) => {
-        const { namespace, value } = splitIdentityKey(k);
-        return { namespace, id: value };
-      }),
-      attributes: mergeFragments(fragments, policy),
-      segmentMembership: { ups: {} },
-      computedAttributes: {},
-      lastUpdated: fragments.reduce((max, f) => Math.max(max, f.updatedAt), 0),
-    };
-    if (options.enrich !== false) for (const enrich of this.enrichers) await enrich(sandboxId, profile);
+  async assemble(sandboxId: string, profileId: string, keys: IdentityKey[], policy: MergePolicy, options: AssembleOptions = {}): Promise<MergedProfile> {
+    const [profile] = await this.assembleMany(sandboxId, [{ profileId, keys }], policy, options);
     return profile;
+  }
+
+  /** The merged profiles of many people, in their order, with one read of each kind for all of them (bulk exports). */
+  async assembleMany(sandboxId: string, people: readonly ProfileMembers[], policy: MergePolicy, options: AssembleOptions = {}): Promise<MergedProfile[]> {
+    const fragments = await this.store.fragments(sandboxId, people.length === 1 ? people[0].keys : people.flatMap((p) => p.keys));
+    const byKey = people.length === 1 ? undefined : byIdentity(fragments);
+    const profiles = people.map(({ profileId, keys }): MergedProfile => {
+      const own = byKey ? keys.flatMap((k) => byKey.get(k) ?? []) : fragments;
+      return {
+        profileId,
+        mergePolicyId: policy.id,
+        identities: keys.map((k) => {
+          const { namespace, value } = splitIdentityKey(k);
+          return { namespace, id: value };
+        }),
+        attributes: mergeFragments(own, policy, { owned: true }), // the store parsed them for this call
+        segmentMembership: { ups: {} },
+        computedAttributes: {},
+        lastUpdated: own.reduce((max, f) => Math.max(max, f.updatedAt), 0),
+      };
+    });
+    if (profiles.length === 0) return profiles;
+    for (const { part, enrich } of this.enrichers) if (!options.parts || options.parts.includes(part)) await enrich(sandboxId, profiles);
+    return profiles;
   }
 
   /** Identities holding profile data, in key order after `after` (or a random sample): how batch jobs and estimates find every person. */
@@ -242,4 +267,14 @@ export class ProfileService {
     await this.store.putPolicy(sandboxId, policy);
     this.policyCache.delete(sandboxId);
   }
+}
+
+function byIdentity(fragments: readonly ProfileFragment[]): Map<string, ProfileFragment[]> {
+  const out = new Map<string, ProfileFragment[]>();
+  for (const f of fragments) {
+    const list = out.get(f.identity);
+    if (list) list.push(f);
+    else out.set(f.identity, [f]);
+  }
+  return out;
 }

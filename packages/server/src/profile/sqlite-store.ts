@@ -27,9 +27,14 @@ interface TimelineRow {
 export class SqliteProfileStore implements ProfileStore {
   private readonly applyBatch;
   private readonly getFragment;
+  private readonly fragmentsOfMany;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'profile', MIGRATIONS);
+    // IN (subquery), not a join with json_each: with a join SQLite may scan the sandbox's fragments once per identity.
+    this.fragmentsOfMany = db
+      .prepare('SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity IN (SELECT value FROM json_each(?))')
+      .raw(true);
     this.getFragment = db.prepare('SELECT updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ? AND dataset_id = ?');
     const putFragment = db.prepare(
       `INSERT INTO profile_fragments (sandbox_id, identity, dataset_id, updated_at, attributes) VALUES (?, ?, ?, ?, ?)
@@ -87,14 +92,18 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]> {
-    const stmt = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
-    const out: ProfileFragment[] = [];
-    for (const identity of identities) {
-      for (const r of stmt.all(sandboxId, identity) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[]) {
-        out.push({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject });
-      }
+    if (identities.length === 0) return [];
+    if (identities.length === 1) {
+      const rows = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?').all(
+        sandboxId,
+        identities[0],
+      ) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[];
+      return rows.map((r) => ({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject }));
     }
-    return out;
+    // Many identities (bulk assembly) in one statement, rows as arrays: a call into SQLite per
+    // identity, or an object per row, cost more than the seek itself.
+    const rows = this.fragmentsOfMany.all(sandboxId, JSON.stringify(identities)) as [string, string, number, string][];
+    return rows.map(([identity, datasetId, updatedAt, attributes]) => ({ identity, datasetId, updatedAt, attributes: JSON.parse(attributes) as JsonObject }));
   }
 
   async timeline(sandboxId: string, identities: readonly IdentityKey[], q: TimelineQuery): Promise<TimelineEntry[]> {

@@ -48,6 +48,7 @@ export interface ProfileStore {
   watermark(): Promise<number>;
   setWatermark(seq: number): Promise<void>;
 
+  /** Fragments of the identities, as new objects the caller owns (it may keep or change them). */
   fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]>;
   timeline(sandboxId: string, identities: readonly IdentityKey[], query: TimelineQuery): Promise<TimelineEntry[]>;
   /**

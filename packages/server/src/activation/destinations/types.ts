@@ -131,9 +131,22 @@ export function classifyThrown(err: unknown): DeliveryError {
 /** Reads a dot path from a JSON object. */
 export function readPath(value: JsonValue | undefined, path: string): JsonValue | undefined {
   let current: JsonValue | undefined = value;
-  for (const part of path.split('.')) {
+  for (const part of pathParts(path)) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     current = current[part];
   }
   return current;
+}
+
+/** Split paths, memoized: exports read the same few mapped paths for every profile. Bounded, since paths may come from templates. */
+const splitPaths = new Map<string, readonly string[]>();
+
+function pathParts(path: string): readonly string[] {
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    if (splitPaths.size >= 1024) splitPaths.clear();
+    parts = path.split('.');
+    splitPaths.set(path, parts);
+  }
+  return parts;
 }

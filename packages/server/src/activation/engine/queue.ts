@@ -182,16 +182,31 @@ export class ActivationQueue {
     }
   }
 
-  private async event(item: OutboxItem, activation: StoredActivation): Promise<{ event: DeliveryEvent; profile: ProfileView | undefined }> {
-    const audience = await this.audience(item.sandboxId, item.audienceId);
-    const profile = audience ? await this.deps.sources.profile(item.sandboxId, item.profileId, audience.mergePolicyId) : undefined;
-    return { event: deliveryEvent(item, activation, audience?.name ?? item.audienceId, profile), profile };
+  /** Delivery events of a batch, each with the merged profile it was built from (read together per merge policy). */
+  private async events(batch: readonly OutboxItem[], activation: StoredActivation): Promise<{ event: DeliveryEvent; profile: ProfileView | undefined }[]> {
+    const audiences = await Promise.all(batch.map((item) => this.audience(item.sandboxId, item.audienceId)));
+    const wanted = new Map<string, { sandboxId: string; mergePolicyId: string; profileIds: string[] }>();
+    for (const [i, item] of batch.entries()) {
+      const audience = audiences[i];
+      if (!audience) continue;
+      const key = `${item.sandboxId}\u0000${audience.mergePolicyId}`;
+      const group = wanted.get(key) ?? { sandboxId: item.sandboxId, mergePolicyId: audience.mergePolicyId, profileIds: [] };
+      group.profileIds.push(item.profileId);
+      wanted.set(key, group);
+    }
+    const read = new Map<string, Map<string, ProfileView>>();
+    for (const [key, g] of wanted) read.set(key, await this.deps.sources.profiles(g.sandboxId, [...new Set(g.profileIds)], g.mergePolicyId, { memberships: true }));
+    return batch.map((item, i) => {
+      const audience = audiences[i];
+      const profile = audience ? read.get(`${item.sandboxId}\u0000${audience.mergePolicyId}`)?.get(item.profileId) : undefined;
+      return { event: deliveryEvent(item, activation, audience?.name ?? item.audienceId, profile), profile };
+    });
   }
 
   private async deliver(batch: OutboxItem[], activation: StoredActivation, destination: StoredDestination, definition: AnyDestinationDefinition): Promise<void> {
     // The consent gate: a person whose consent denies the channel or the marketing action is never sent.
     const purposes = activationPurposes(activation, definition, destination.settings);
-    const built = await Promise.all(batch.map((item) => this.event(item, activation)));
+    const built = await this.events(batch, activation);
     const items: OutboxItem[] = [];
     const events: DeliveryEvent[] = [];
     const refused: OutboxItem[] = [];
@@ -268,8 +283,9 @@ export class ActivationQueue {
         const page = await sources.members(job.sandboxId, job.audienceId, { limit: PAGE, ...(cursor ? { afterProfileId: cursor } : {}) });
         const changed = page.filter((m) => m.updatedAt > job.since);
         const chunk: JsonObject[] = [];
+        const profiles = await sources.profiles(job.sandboxId, changed.map((m) => m.profileId), audience!.mergePolicyId, { memberships: false });
         for (const m of changed) {
-          const profile = await sources.profile(job.sandboxId, m.profileId, audience!.mergePolicyId);
+          const profile = profiles.get(m.profileId);
           if (consentAdmits(profile, purposes)) chunk.push(exportRow(activation, m.status, profile));
           else skippedConsent++;
         }

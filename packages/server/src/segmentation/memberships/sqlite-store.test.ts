@@ -18,6 +18,10 @@ test("a profile's memberships are found across every audience of its sandbox, an
   assert.deepEqual((await store.forProfile('sbx2', 'p0001')).map((m) => m.audienceId).sort(), ['a1', 'b9']);
   assert.deepEqual(await store.forProfile('sbx3', 'p0001'), []);
   assert.equal((await store.members('sbx1', 'a1', { limit: 1000 })).length, 600);
+  const several = await store.forProfiles('sbx1', ['p0001', 'p0002', 'p9999']);
+  assert.deepEqual(several.map((m) => `${m.profileId}/${m.audienceId}`).sort(), ['p0001/a1', 'p0001/a2', 'p0001/a3', 'p0002/a1']);
+  assert.deepEqual(await store.forProfiles('sbx3', ['p0001']), []);
+  assert.deepEqual(await store.forProfiles('sbx1', []), []);
 
   await store.deleteProfile('sbx1', 'p0001');
   assert.deepEqual(await store.forProfile('sbx1', 'p0001'), []);

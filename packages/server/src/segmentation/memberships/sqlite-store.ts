@@ -72,6 +72,15 @@ export class SqliteMembershipStore implements MembershipStore {
     return rows.map(fromRow);
   }
 
+  async forProfiles(sandboxId: string, profileIds: readonly string[]) {
+    if (profileIds.length === 0) return [];
+    const rows = prepared(
+      this.db,
+      'SELECT * FROM audience_memberships INDEXED BY audience_memberships_profile WHERE sandbox_id = ? AND profile_id IN (SELECT value FROM json_each(?))',
+    ).all(sandboxId, JSON.stringify(profileIds)) as Row[];
+    return rows.map(fromRow);
+  }
+
   async members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string; statuses?: readonly MembershipStatus[] }) {
     const statuses = options.statuses && options.statuses.length > 0 ? [...new Set(options.statuses)] : (['realized', 'existing'] as const);
     const rows = prepared(

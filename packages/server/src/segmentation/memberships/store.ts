@@ -14,6 +14,8 @@ export interface Membership {
 export interface MembershipStore {
   get(sandboxId: string, profileId: string, audienceId: string): Promise<Membership | undefined>;
   forProfile(sandboxId: string, profileId: string): Promise<Membership[]>;
+  /** The memberships of many profiles in one read (bulk profile assembly), in no particular order. */
+  forProfiles(sandboxId: string, profileIds: readonly string[]): Promise<Membership[]>;
   /**
    * Members in profile id order, after `afterProfileId`: current ones (realized or existing) by
    * default, or only those of the given statuses (e.g. `['exited']`).

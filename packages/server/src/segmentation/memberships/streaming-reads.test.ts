@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identityKey, type IdentityKey } from '../../identity/graph.ts';
 import type { MergePolicy } from '../../profile/merge-policy.ts';
-import type { MergedProfile, ProfileService } from '../../profile/service.ts';
+import type { AssembleOptions, MergedProfile, ProfileService } from '../../profile/service.ts';
 import type { JsonObject } from '../../storage/json.ts';
 import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
@@ -46,7 +46,7 @@ function audience(id: string, text: string): Audience {
 /** A profile source that records what each evaluation asked for. */
 class RecordingProfiles {
   readonly eventReads: { from?: number }[] = [];
-  readonly assembles: { enrich?: boolean }[] = [];
+  readonly assembles: AssembleOptions[] = [];
   constructor(private readonly attributes: JsonObject, private readonly events: JsonObject[]) {}
   async policy() {
     return POLICY;
@@ -54,10 +54,10 @@ class RecordingProfiles {
   async members(_sandboxId: string, key: IdentityKey) {
     return { profileId: key, keys: [key] };
   }
-  async assemble(_sandboxId: string, profileId: string, _keys: IdentityKey[], policy: MergePolicy, options: { enrich?: boolean } = {}): Promise<MergedProfile> {
+  async assemble(_sandboxId: string, profileId: string, _keys: IdentityKey[], policy: MergePolicy, options: AssembleOptions = {}): Promise<MergedProfile> {
     this.assembles.push(options);
     const attributes: JsonObject = structuredClone(this.attributes);
-    if (options.enrich !== false) attributes.computedAttributes = { purchases30d: 3 };
+    if (!options.parts || options.parts.includes('computedAttributes')) attributes.computedAttributes = { purchases30d: 3 };
     return { profileId, mergePolicyId: policy.id, identities: [], attributes, segmentMembership: { ups: {} }, computedAttributes: {}, lastUpdated: 0 };
   }
   async eventsOf(_sandboxId: string, _keys: readonly IdentityKey[], _limit: number, options: { from?: number } = {}) {
@@ -95,7 +95,7 @@ test('a pass whose audiences read only profile attributes reads no events and no
   const changes = await streaming.evaluate('s1', [identityKey('ECID', '1')], NOW);
   assert.deepEqual(changes.map((c) => [c.audienceId, c.status]), [['gold', 'realized']]);
   assert.deepEqual(profiles.eventReads, []);
-  assert.deepEqual(profiles.assembles, [{ enrich: false }]);
+  assert.deepEqual(profiles.assembles, [{ parts: [] }]);
 });
 
 test('events are read only back to the longest lookback (plus slack), and an open window reads them all', async () => {
@@ -119,6 +119,6 @@ test('the profile is enriched exactly when an audience reads computed attributes
   const { streaming } = streamingOver([audience('buyers', 'computedAttributes.purchases30d > 2')], profiles);
   const changes = await streaming.evaluate('s1', [identityKey('ECID', '1')], NOW);
   assert.deepEqual(changes.map((c) => c.audienceId), ['buyers']);
-  assert.deepEqual(profiles.assembles, [{ enrich: true }]);
+  assert.deepEqual(profiles.assembles, [{ parts: ['computedAttributes'] }]);
   assert.deepEqual(profiles.eventReads, [], 'computed attributes are read from the profile, not from events');
 });

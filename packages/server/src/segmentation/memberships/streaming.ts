@@ -132,7 +132,7 @@ export class StreamingAudiences {
           if (followed.assign) assignments.push(followed.assign);
         }
         const needs = needsOf.get(policyId) ?? NEEDS_NOTHING;
-        const profile = await this.profiles.assemble(sandboxId, person.profileId, person.keys, policy, { enrich: needs.computedAttributes });
+        const profile = await this.profiles.assemble(sandboxId, person.profileId, person.keys, policy, { parts: needs.computedAttributes ? ['computedAttributes'] : [] });
         const events = needs.events
           ? await this.profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY, needs.lookbackMs === undefined ? {} : { from: at - needs.lookbackMs - LOOKBACK_SLACK_MS })
           : [];
