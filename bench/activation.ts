@@ -5,9 +5,10 @@
  *   duration), a streaming audience qualifies each person, a streaming webhook activation delivers
  *   to a local HTTP server; p50/p99 from acceptance to receipt, target p99 ≤ 100 ms. Baseline: a bare
  *   POST round trip to the same server, measured in the same run.
- * - file export of N profiles × 10 attributes to CSV (N = 1,000,000 × BENCH_SCALE), target 1M ≤ 30 s,
- *   through the real engine and file destination over an in-memory profile source; plus the same
- *   export end to end over the platform's profile store for a smaller N (profile assembly included).
+ * - file export of profiles × 10 attributes to CSV, target 1M ≤ 30 s: end to end over the platform's
+ *   profile store (20,000 × BENCH_SCALE profiles ingested first, untimed; merged-profile assembly
+ *   included), judged per 1M against the target; and, to isolate the engine and file writing,
+ *   1,000,000 × BENCH_SCALE profiles from an in-memory profile source.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -219,8 +220,13 @@ async function fileExport(dir: string): Promise<Figure[]> {
     say(NAME, `end-to-end export: ${full.seconds.toFixed(1)} s (${formatInteger(e2e / full.seconds)} profiles/s)`);
     return [
       { measure: `file export ${formatInteger(n)} × 10 attrs (engine + CSV)`, value: `${engine.seconds.toFixed(1)} s` },
-      { measure: 'file export, per 1M profiles (engine + CSV)', value: `${perMillion.toFixed(1)} s`, target: `≤ ${EXPORT_TARGET_S_PER_MILLION} s`, met: perMillion <= EXPORT_TARGET_S_PER_MILLION },
-      { measure: `file export end to end (${formatInteger(e2e)} profiles, profile store)`, value: `${formatInteger(e2e / full.seconds)} profiles/s (${fullPerMillion.toFixed(0)} s per 1M)` },
+      { measure: 'file export, per 1M profiles (engine + CSV)', value: `${perMillion.toFixed(1)} s` },
+      {
+        measure: `file export end to end (${formatInteger(e2e)} profiles from the profile store), per 1M`,
+        value: `${fullPerMillion.toFixed(1)} s (${formatInteger(e2e / full.seconds)} profiles/s)`,
+        target: `≤ ${EXPORT_TARGET_S_PER_MILLION} s`,
+        met: fullPerMillion <= EXPORT_TARGET_S_PER_MILLION,
+      },
     ];
   } finally {
     await platform.close();

@@ -98,6 +98,12 @@ export class IdentityService {
     const changed = new Set<string>();
     const deleted = new Set<string>();
     const changedKeys = new Set<IdentityKey>();
+    const created = new Set<string>();
+    const newGraphId = () => {
+      const id = newId('prs');
+      created.add(id);
+      return id;
+    };
     const result: LinkBatchResult = { graphIds: [], outcomes: [], changedKeys };
 
     const lookup = async (keys: IdentityKey[]) => {
@@ -129,7 +135,7 @@ export class IdentityService {
       const outcome = linkIdentities(
         ids.map((id) => graphs.get(id)!),
         stitchable,
-        { at: item.at, datasetId: item.datasetId, settings, newGraphId: () => newId('prs') },
+        { at: item.at, datasetId: item.datasetId, settings, newGraphId },
       );
       for (const id of outcome.deleted) {
         graphs.delete(id);
@@ -149,7 +155,7 @@ export class IdentityService {
       result.outcomes.push(outcome);
     }
     if (changed.size > 0 || deleted.size > 0) {
-      await this.store.saveGraphs(sandboxId, [...changed].map((id) => graphs.get(id)!), [...deleted]);
+      await this.store.saveGraphs(sandboxId, [...changed].map((id) => graphs.get(id)!), [...deleted], created);
     }
     return result;
   }

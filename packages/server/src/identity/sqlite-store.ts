@@ -61,13 +61,13 @@ export class SqliteIdentityStore implements IdentityStore {
     const putLink = db.prepare(
       'INSERT INTO identity_links (sandbox_id, graph_id, a_ns, a_value, b_ns, b_value, dataset_id, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.save = db.transaction((sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) => {
+    this.save = db.transaction((sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[], created: ReadonlySet<string> | undefined) => {
       for (const id of deleted) {
         delNodes.run(sandboxId, id);
         delLinks.run(sandboxId, id);
       }
       for (const g of graphs) {
-        delLinks.run(sandboxId, g.id);
+        if (!created?.has(g.id)) delLinks.run(sandboxId, g.id);
         for (const n of g.nodes.values()) putNode.run(sandboxId, n.namespace, n.value, g.id, n.type, n.firstSeen, n.lastSeen);
         for (const l of g.links) {
           const a = g.nodes.get(l.a)!;
@@ -142,8 +142,8 @@ export class SqliteIdentityStore implements IdentityStore {
     return out;
   }
 
-  async saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]) {
-    this.save.immediate(sandboxId, graphs, deleted); // IMMEDIATE: see profile/sqlite-store.ts apply()
+  async saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[], created?: ReadonlySet<string>) {
+    this.save.immediate(sandboxId, graphs, deleted, created); // IMMEDIATE: see profile/sqlite-store.ts apply()
   }
 
   async deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]) {

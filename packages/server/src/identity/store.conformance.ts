@@ -26,6 +26,16 @@ export function runIdentityStoreConformance(name: string, makeStore: () => Promi
     assert.equal(g.links[0].datasetId, 'ds1');
   });
 
+  test(`${name}: a graph saved as created, then saved again, keeps only its latest links`, async () => {
+    const store = await makeStore();
+    await store.saveGraphs('s1', [graph('g1', [['CRMID', 'a'], ['ECID', '1']])], [], new Set(['g1']));
+    assert.equal((await store.loadGraphs('s1', ['g1']))[0].links.length, 1);
+    await store.saveGraphs('s1', [graph('g1', [['CRMID', 'a'], ['ECID', '1'], ['ECID', '2']], 2)], []);
+    const [g] = await store.loadGraphs('s1', ['g1']);
+    assert.equal(g.nodes.size, 3);
+    assert.equal(g.links.length, 2, 'the link of the first save was replaced, not kept beside the new ones');
+  });
+
   test(`${name}: graph keys come back per graph, only for graphs of the sandbox that exist`, async () => {
     const store = await makeStore();
     await store.saveGraphs('s1', [graph('g1', [['CRMID', 'a'], ['Email', 'a@x.com']]), graph('g2', [['CRMID', 'b']])], []);

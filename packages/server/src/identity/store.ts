@@ -15,8 +15,11 @@ export interface IdentityStore {
   loadGraphs(sandboxId: string, graphIds: readonly string[]): Promise<IdentityGraph[]>;
   /** The identity keys of each graph among `graphIds` that has any (no links): how bulk readers assemble many people at once. */
   graphKeys(sandboxId: string, graphIds: readonly string[]): Promise<Map<string, IdentityKey[]>>;
-  /** Replaces the nodes and links of `graphs` and removes `deleted` graphs, in one transaction. */
-  saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[]): Promise<void>;
+  /**
+   * Replaces the nodes and links of `graphs` and removes `deleted` graphs, in one transaction.
+   * Graphs listed in `created` were never saved before, so there is nothing of theirs to replace.
+   */
+  saveGraphs(sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[], created?: ReadonlySet<string>): Promise<void>;
   /** Removes identities from the graph entirely (privacy delete). */
   deleteIdentities(sandboxId: string, keys: readonly IdentityKey[]): Promise<void>;
   countGraphs(sandboxId: string): Promise<{ graphs: number; identities: number }>;
