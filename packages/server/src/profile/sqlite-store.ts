@@ -17,6 +17,9 @@ const MIGRATIONS = [
    CREATE TABLE profile_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
 ];
 
+/** Up to this many identities, fragments are read with one point read each (2.7 µs) rather than one IN-list (4.7 µs per identity). */
+const FRAGMENT_KEYS_ONE_BY_ONE = 8;
+
 interface TimelineRow {
   seq: number;
   ts: number;
@@ -92,13 +95,16 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]> {
-    if (identities.length === 0) return [];
-    if (identities.length === 1) {
-      const rows = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?').all(
-        sandboxId,
-        identities[0],
-      ) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[];
-      return rows.map((r) => ({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject }));
+    if (identities.length <= FRAGMENT_KEYS_ONE_BY_ONE) {
+      // A person's few identities (profile reads, the edge): a prepared point read each is cheapest.
+      const stmt = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
+      const out: ProfileFragment[] = [];
+      for (const identity of identities) {
+        for (const r of stmt.all(sandboxId, identity) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[]) {
+          out.push({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject });
+        }
+      }
+      return out;
     }
     // Many identities (bulk assembly) in one statement, rows as arrays: a call into SQLite per
     // identity, or an object per row, cost more than the seek itself.

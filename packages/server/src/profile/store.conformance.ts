@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identityKey } from '../identity/graph.ts';
+import type { ProfileFragment } from './merge.ts';
 import type { ProfileStore, RecordIdentityEntry } from './store.ts';
 
 const ann = identityKey('CRMID', 'ann');
@@ -23,6 +24,22 @@ export function runProfileStoreConformance(name: string, makeStore: () => Promis
     assert.deepEqual(f.attributes, { loyalty: { tier: 'gold', points: 1, program: 'x' } });
     assert.equal(f.updatedAt, 20);
     assert.deepEqual(await store.fragments('s2', [ann]), []);
+  });
+
+  test(`${name}: fragments of many identities at once are those of each identity read alone, sandbox by sandbox`, async () => {
+    const store = await makeStore();
+    const keys = Array.from({ length: 30 }, (_, i) => identityKey('CRMID', `p${i}`));
+    const fragments = keys.flatMap((identity, i): ProfileFragment[] =>
+      i % 3 === 2 ? [] : [{ identity, datasetId: 'crm', updatedAt: i, attributes: { n: i } }, ...(i % 2 === 0 ? [{ identity, datasetId: 'app', updatedAt: i, attributes: { app: true } }] : [])],
+    );
+    await store.apply('s1', { fragments, index: [] });
+    await store.apply('s2', { fragments: [{ identity: keys[0], datasetId: 'crm', updatedAt: 1, attributes: { other: true } }], index: [] });
+    const together = await store.fragments('s1', [...keys, identityKey('CRMID', 'unknown')]);
+    const alone = (await Promise.all(keys.map((k) => store.fragments('s1', [k])))).flat();
+    const order = (list: { identity: string; datasetId: string }[]) => [...list].sort((a, b) => `${a.identity}/${a.datasetId}`.localeCompare(`${b.identity}/${b.datasetId}`));
+    assert.equal(together.length, fragments.length);
+    assert.deepEqual(order(together), order(alone));
+    assert.deepEqual((await store.fragments('s2', keys)).map((f) => f.attributes), [{ other: true }]);
   });
 
   test(`${name}: the timeline pages newest first across identities, filters by type and time, and skips non-primary entries`, async () => {
