@@ -63,6 +63,10 @@ export async function buildActivation(deps: ValidationDeps, sandbox: { id: strin
       errors.push({ path: `identities[${i}].hashed`, message: `${definition.type} takes hashed identities only` });
       continue;
     }
+    if (required.hashing === 'never' && s.hashed === true) {
+      errors.push({ path: `identities[${i}].hashed`, message: `${definition.type} sends to the plain ${s.namespace} identity; map it with hashed: false` });
+      continue;
+    }
     const hashed = required.hashing === 'required' || s.hashed === true;
     identities.push({ namespace: s.namespace, hashed, field: identityField(s.namespace, hashed) });
   }

@@ -57,8 +57,11 @@ export interface IdentityRequirement {
   namespaces: readonly string[];
   /** At least this many of the accepted namespaces must be mapped. */
   minimum: number;
-  /** `required`: values are always hashed (SHA-256); `optional`: the activation chooses. */
-  hashing: 'required' | 'optional';
+  /**
+   * `required`: values are always hashed (SHA-256); `optional`: the activation chooses; `never`:
+   * values go plain (a service that sends to the address or number cannot use a hash).
+   */
+  hashing: 'required' | 'optional' | 'never';
 }
 
 export interface FieldMapping {

@@ -12,7 +12,7 @@ const DestinationType = Type.Object({
   description: Type.String(),
   settings: Type.Unknown({ description: 'JSON Schema of the settings' }),
   secrets: Type.Array(Type.String()),
-  identities: Type.Object({ namespaces: Type.Array(Type.String()), minimum: Type.Integer(), hashing: Type.String() }),
+  identities: Type.Object({ namespaces: Type.Array(Type.String()), minimum: Type.Integer(), hashing: Type.Union([Type.Literal('required'), Type.Literal('optional'), Type.Literal('never')]) }),
   schedules: Type.Array(Type.String()),
   defaultMappings: Type.Array(Type.Object({ source: Type.String(), destination: Type.String() })),
 });

@@ -91,18 +91,14 @@ test('429 with Retry-After is honoured: the batch is sent again no sooner than t
   await server.api('DELETE', `/api/v1/activations/${activation.body.id}`);
 });
 
-test('a 4xx answer and a hashed email mapping are permanent failures, dead-lettered with the reason', async () => {
+test('a hashed email mapping is refused at save; a 4xx answer is a permanent failure, dead-lettered with the reason', async () => {
   const dest = await destination('rejecting');
   const hashed = await server.api('POST', '/api/v1/activations', {
     name: 'hashed', destinationId: dest.id, audienceIds: [audienceId], identities: [{ namespace: 'Email', hashed: true }], schedule: { type: 'streaming' },
   });
-  assert.equal(hashed.status, 201, JSON.stringify(hashed.body));
-  await server.running.platform.activations.idle();
-  const dead = await server.api('GET', `/api/v1/activations/${hashed.body.id}/dead-letters`);
-  assert.ok(dead.body.items.length >= 1);
-  assert.match(dead.body.items[0].lastError, /plain Email identity/);
-  assert.equal(dead.body.items[0].attempts, 1);
-  await server.api('DELETE', `/api/v1/activations/${hashed.body.id}`);
+  assert.equal(hashed.status, 422, JSON.stringify(hashed.body));
+  assert.equal(hashed.body.errors[0].path, 'identities[0].hashed');
+  assert.match(hashed.body.errors[0].message, /plain Email identity/);
 
   const plain = await server.api('POST', '/api/v1/activations', {
     name: 'plain', destinationId: dest.id, audienceIds: [audienceId], identities: [{ namespace: 'Email' }], schedule: { type: 'streaming' },

@@ -69,7 +69,7 @@ export const emailService: DestinationDefinition<EmailServiceSettings> = {
     { source: 'person.name.firstName', destination: 'FNAME' },
     { source: 'person.name.lastName', destination: 'LNAME' },
   ],
-  identities: { namespaces: ['Email'], minimum: 1, hashing: 'optional' },
+  identities: { namespaces: ['Email'], minimum: 1, hashing: 'never' },
   schedules: ['streaming', 'batch'],
   consentPurposes: () => ['email'],
   maxBatchSize: (settings) => settings.batchSize ?? 500,

@@ -72,7 +72,7 @@ export const smsService: DestinationDefinition<SmsServiceSettings> = {
     return issues;
   },
   defaultMappings: [{ source: 'person.name.firstName', destination: 'firstName' }],
-  identities: { namespaces: ['Phone'], minimum: 1, hashing: 'optional' },
+  identities: { namespaces: ['Phone'], minimum: 1, hashing: 'never' },
   schedules: ['streaming', 'batch'],
   consentPurposes: () => ['sms'],
   maxBatchSize: (settings) => settings.batchSize ?? 100,

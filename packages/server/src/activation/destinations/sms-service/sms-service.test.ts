@@ -113,4 +113,7 @@ test('sms-service settings and identities are checked, naming the field', async 
   const email = await server.api('POST', '/api/v1/activations', { name: 'x', destinationId: dest.body.id, audienceIds: [audienceId], identities: [{ namespace: 'Email' }], schedule: { type: 'streaming' } });
   assert.equal(email.status, 422);
   assert.equal(email.body.errors[0].path, 'identities[0].namespace');
+  const hashed = await server.api('POST', '/api/v1/activations', { name: 'x', destinationId: dest.body.id, audienceIds: [audienceId], identities: [{ namespace: 'Phone', hashed: true }], schedule: { type: 'streaming' } });
+  assert.equal(hashed.status, 422);
+  assert.equal(hashed.body.errors[0].path, 'identities[0].hashed');
 });
