@@ -2,7 +2,7 @@
  * `ActivationSources` from the other domains' services: merged profiles by profile id (a graph id,
  * or `Namespace:value` for a person without a graph), audiences, members and namespaces.
  */
-import { identityKey } from '../identity/graph.ts';
+import { soloProfileIdentity } from '../identity/graph.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { ProfileMembers, ProfileService } from '../profile/service.ts';
 import type { AudienceService } from '../segmentation/audiences/service.ts';
@@ -19,12 +19,9 @@ export function activationSources(deps: { profiles: ProfileService; identity: Id
       const graphs = await identity.graphKeys(sandboxId, profileIds);
       const people: ProfileMembers[] = [];
       for (const profileId of profileIds) {
-        const keys = graphs.get(profileId);
-        if (keys) people.push({ profileId, keys });
-        else {
-          const colon = profileId.indexOf(':');
-          if (colon > 0) people.push({ profileId, keys: [identityKey(profileId.slice(0, colon), profileId.slice(colon + 1))] });
-        }
+        const solo = soloProfileIdentity(profileId);
+        const keys = graphs.get(profileId) ?? (solo ? [solo] : undefined);
+        if (keys) people.push({ profileId, keys }); // else gone (privacy delete) or merged into another graph
       }
       for (const p of await profiles.assembleMany(sandboxId, people, policy, options.memberships ? {} : { parts: ['computedAttributes'] })) {
         out.set(p.profileId, { attributes: p.attributes, identities: p.identities, segmentMembership: p.segmentMembership });

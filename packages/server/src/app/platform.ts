@@ -199,10 +199,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   };
   audiences.onDeleted((sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId));
   profiles.addEnricher('segmentMembership', async (sandboxId, people) => {
-    const rows = people.length === 1 ? await memberships.forProfile(sandboxId, people[0].profileId) : await memberships.forProfiles(sandboxId, people.map((p) => p.profileId));
-    const byId = people.length === 1 ? undefined : new Map(people.map((p) => [p.profileId, p]));
-    for (const m of rows) {
-      const profile = byId ? byId.get(m.profileId) : people[0];
+    const byId = new Map(people.map((p) => [p.profileId, p]));
+    for (const m of await memberships.forProfiles(sandboxId, [...byId.keys()])) {
+      const profile = byId.get(m.profileId);
       if (profile) profile.segmentMembership.ups[m.audienceId] = { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString() };
     }
   });

@@ -16,6 +16,18 @@ export function splitIdentityKey(key: IdentityKey): { namespace: string; value: 
   return { namespace: key.slice(0, i), value: key.slice(i + 1) };
 }
 
+/** The profile id of a person who is one identity without a graph (no stitching, or never linked): `namespace:value`. */
+export function soloProfileId(key: IdentityKey): string {
+  const { namespace, value } = splitIdentityKey(key);
+  return `${namespace}:${value}`;
+}
+
+/** The identity of a `namespace:value` profile id; undefined for a graph id. */
+export function soloProfileIdentity(profileId: string): IdentityKey | undefined {
+  const colon = profileId.indexOf(':');
+  return colon > 0 ? identityKey(profileId.slice(0, colon), profileId.slice(colon + 1)) : undefined;
+}
+
 export interface GraphNode {
   key: IdentityKey;
   namespace: string;

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { problem } from '../errors.ts';
-import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
+import { soloProfileId, splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { newId } from '../storage/ids.ts';
@@ -134,7 +134,7 @@ export class PrivacyService {
     const fragments = await this.deps.profileStore.fragments(sandboxId, identities);
     // Rejected records are kept with their reasons but not indexed by identity: find them by value.
     const rejections = await this.deps.records.rejectionsMentioning(sandboxId, identities.map((k) => splitIdentityKey(k).value));
-    return { graph, identities, recordSeqs, fragments, rejections, profileId: graph?.id ?? `${namespace}:${value}` };
+    return { graph, identities, recordSeqs, fragments, rejections, profileId: graph?.id ?? soloProfileId(key) };
   }
 
   private async erase(sandboxId: string, key: IdentityKey, job: PrivacyJob): Promise<PrivacyJob> {

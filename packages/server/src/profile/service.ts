@@ -9,7 +9,7 @@
  */
 import { problem } from '../errors.ts';
 import type { IdentityService } from '../identity/service.ts';
-import { splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
+import { soloProfileId, splitIdentityKey, type IdentityKey } from '../identity/graph.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { newId } from '../storage/ids.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
@@ -129,13 +129,13 @@ export class ProfileService {
   }
 
   /** Identity keys whose data makes up the person under a policy (the graph, or just the identity). */
-  async members(sandboxId: string, key: IdentityKey, policy: Pick<MergePolicy, 'identityGraph'>): Promise<{ profileId: string; keys: IdentityKey[] } | undefined> {
+  async members(sandboxId: string, key: IdentityKey, policy: Pick<MergePolicy, 'identityGraph'>): Promise<ProfileMembers | undefined> {
     const { namespace, value } = splitIdentityKey(key);
     const graph = await this.identity.graphOf(sandboxId, namespace, value);
     if (graph && policy.identityGraph.type === 'pdg') return { profileId: graph.id, keys: [...graph.nodes.keys()] };
     const known =
       graph !== undefined || (await this.store.fragments(sandboxId, [key])).length > 0 || (await this.store.recordSeqs(sandboxId, [key])).length > 0;
-    return known ? { profileId: graph?.id ?? `${namespace}:${value}`, keys: [key] } : undefined;
+    return known ? { profileId: graph?.id ?? soloProfileId(key), keys: [key] } : undefined;
   }
 
   /**

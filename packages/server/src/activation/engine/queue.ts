@@ -185,21 +185,21 @@ export class ActivationQueue {
   /** Delivery events of a batch, each with the merged profile it was built from (read together per merge policy). */
   private async events(batch: readonly OutboxItem[], activation: StoredActivation): Promise<{ event: DeliveryEvent; profile: ProfileView | undefined }[]> {
     const audiences = await Promise.all(batch.map((item) => this.audience(item.sandboxId, item.audienceId)));
-    const wanted = new Map<string, { sandboxId: string; mergePolicyId: string; profileIds: string[] }>();
-    for (const [i, item] of batch.entries()) {
+    type Group = { sandboxId: string; mergePolicyId: string; profileIds: Set<string>; read?: Map<string, ProfileView> };
+    const groups = new Map<string, Group>();
+    const groupOf = batch.map((item, i): Group | undefined => {
       const audience = audiences[i];
-      if (!audience) continue;
+      if (!audience) return undefined;
       const key = `${item.sandboxId}\u0000${audience.mergePolicyId}`;
-      const group = wanted.get(key) ?? { sandboxId: item.sandboxId, mergePolicyId: audience.mergePolicyId, profileIds: [] };
-      group.profileIds.push(item.profileId);
-      wanted.set(key, group);
-    }
-    const read = new Map<string, Map<string, ProfileView>>();
-    for (const [key, g] of wanted) read.set(key, await this.deps.sources.profiles(g.sandboxId, [...new Set(g.profileIds)], g.mergePolicyId, { memberships: true }));
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { sandboxId: item.sandboxId, mergePolicyId: audience.mergePolicyId, profileIds: new Set() }));
+      group.profileIds.add(item.profileId);
+      return group;
+    });
+    for (const g of groups.values()) g.read = await this.deps.sources.profiles(g.sandboxId, [...g.profileIds], g.mergePolicyId, { memberships: true });
     return batch.map((item, i) => {
-      const audience = audiences[i];
-      const profile = audience ? read.get(`${item.sandboxId}\u0000${audience.mergePolicyId}`)?.get(item.profileId) : undefined;
-      return { event: deliveryEvent(item, activation, audience?.name ?? item.audienceId, profile), profile };
+      const profile = groupOf[i]?.read?.get(item.profileId);
+      return { event: deliveryEvent(item, activation, audiences[i]?.name ?? item.audienceId, profile), profile };
     });
   }
 

@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Platform } from '../platform.ts';
 import { Expression } from '../../segmentation/audiences/model.ts';
 import { AudienceJob, DailySize, JobRequest, JobSchedule, JobScheduleInput, SizePoint } from '../../segmentation/jobs/model.ts';
+import { soloProfileIdentity, splitIdentityKey } from '../../identity/graph.ts';
 import { exportMembers, type MemberIdentity } from '../../segmentation/jobs/member-export.ts';
 import { IdParams, PageQuery, itemsPage, problems } from './common.ts';
 
@@ -136,8 +137,11 @@ export async function audienceJobRoutes(parent: FastifyInstance, { audiences, au
       const found = new Map<string, MemberIdentity[]>(graphs.map((g) => [g.id, [...g.nodes.values()].map((n) => ({ namespace: n.namespace, id: n.value }))]));
       // Without graph stitching a profile's id is `namespace:value` of its one identity.
       for (const id of profileIds) {
-        const colon = id.indexOf(':');
-        if (!found.has(id) && colon > 0) found.set(id, [{ namespace: id.slice(0, colon), id: id.slice(colon + 1) }]);
+        const solo = soloProfileIdentity(id);
+        if (!found.has(id) && solo) {
+          const { namespace, value } = splitIdentityKey(solo);
+          found.set(id, [{ namespace, id: value }]);
+        }
       }
       return found;
     };

@@ -6,7 +6,7 @@
  * @example
  *   keepEdgeMembershipsFresh(streamingAudiences, owners, (sandboxId, keys) => edgeProjection.refresh(sandboxId, keys));
  */
-import { identityKey, type IdentityKey } from '../../identity/graph.ts';
+import { soloProfileIdentity, type IdentityKey } from '../../identity/graph.ts';
 import type { StreamingAudiences } from './streaming.ts';
 import type { IdentityOwnerStore } from './timing-store.ts';
 
@@ -33,8 +33,8 @@ async function identitiesOf(owners: Pick<IdentityOwnerStore, 'keysOf'>, sandboxI
     const known = await owners.keysOf(sandboxId, profileId);
     if (known.length > 0) keys.push(...known);
     else {
-      const colon = profileId.indexOf(':');
-      if (colon > 0) keys.push(identityKey(profileId.slice(0, colon), profileId.slice(colon + 1)));
+      const solo = soloProfileIdentity(profileId);
+      if (solo) keys.push(solo);
     }
   }
   return keys;

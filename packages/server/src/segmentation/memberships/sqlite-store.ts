@@ -74,6 +74,7 @@ export class SqliteMembershipStore implements MembershipStore {
 
   async forProfiles(sandboxId: string, profileIds: readonly string[]) {
     if (profileIds.length === 0) return [];
+    if (profileIds.length === 1) return this.forProfile(sandboxId, profileIds[0]); // a point read beats parsing a JSON list
     const rows = prepared(
       this.db,
       'SELECT * FROM audience_memberships INDEXED BY audience_memberships_profile WHERE sandbox_id = ? AND profile_id IN (SELECT value FROM json_each(?))',
