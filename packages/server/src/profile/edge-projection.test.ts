@@ -53,3 +53,22 @@ test('the edge projection holds a bounded number of people, least recently used 
     await close();
   }
 });
+
+test('a read while a held view is being recomputed waits for the new view: never the stale one, never a miss', async () => {
+  const { platform, sandbox, put, close } = await platformWith();
+  try {
+    await put([{ crm: { crmId: 'A' }, loyalty: { tier: 'silver' } }]);
+    const key = identityKey('CRMID', 'A');
+    await platform.edgeProjection.get(sandbox.id, key);
+    await put([{ timestamp: new Date(Date.now() + 1000).toISOString(), crm: { crmId: 'A' }, loyalty: { tier: 'gold' } }]);
+    const misses = platform.edgeProjection.stats().misses;
+    // Both start before the refresh's read returns: the read must not see silver, nor go to the store itself.
+    const refreshed = platform.edgeProjection.refresh(sandbox.id, [key]);
+    const during = await platform.edgeProjection.get(sandbox.id, key);
+    await refreshed;
+    assert.equal((during?.attributes.loyalty as { tier: string }).tier, 'gold');
+    assert.equal(platform.edgeProjection.stats().misses, misses);
+  } finally {
+    await close();
+  }
+});

@@ -39,6 +39,9 @@ interface HeldView {
   json: string;
 }
 
+/** A refresh whose read failed: a reader waiting on it reads the person itself. */
+const REFRESH_FAILED = Symbol('refresh failed');
+
 interface SandboxViews {
   people: Map<string, HeldView>;
   byIdentity: Map<IdentityKey, HeldView>;
@@ -66,6 +69,8 @@ export class EdgeProjection {
   private readonly sandboxes = new Map<string, SandboxViews>();
   /** Every held view, least recently used first. */
   private readonly lru = new Map<HeldView, true>();
+  /** Views being recomputed after a write, and the recomputed view each will hold. */
+  private readonly refreshing = new Map<HeldView, Promise<EdgeProfile | undefined | typeof REFRESH_FAILED>>();
   private hits = 0;
   private misses = 0;
 
@@ -76,7 +81,15 @@ export class EdgeProjection {
 
   async get(sandboxId: string, identity: IdentityKey): Promise<EdgeProfile | undefined> {
     const held = this.sandboxes.get(sandboxId)?.byIdentity.get(identity);
-    if (held) {
+    const refreshing = held && this.refreshing.get(held);
+    if (refreshing) {
+      // Being recomputed after a write: the fresh view, as soon as it is ready (never the stale one).
+      const fresh = await refreshing;
+      if (fresh !== REFRESH_FAILED) {
+        this.hits++;
+        return fresh;
+      }
+    } else if (held) {
       this.hits++;
       this.lru.delete(held);
       this.lru.set(held, true);
@@ -88,22 +101,35 @@ export class EdgeProjection {
     return view;
   }
 
-  /** Recomputes the held views of the people these identities belong to (after a write). */
+  /**
+   * Recomputes the held views of the people these identities belong to (after a write). Until a
+   * person's view is recomputed, reads of it wait for the new one instead of missing.
+   */
   async refresh(sandboxId: string, identities: readonly IdentityKey[]): Promise<void> {
     const views = this.sandboxes.get(sandboxId);
     if (!views) return;
-    const stale = new Set<HeldView>();
+    const stale = new Map<HeldView, (fresh: EdgeProfile | undefined | typeof REFRESH_FAILED) => void>();
     for (const identity of identities) {
       const held = views.byIdentity.get(identity);
-      if (held) stale.add(held);
+      if (held && !stale.has(held) && !this.refreshing.has(held)) this.refreshing.set(held, new Promise((resolve) => stale.set(held, resolve)));
     }
-    for (const held of stale) this.drop(held);
     const slice = new TimeSlice();
-    for (const held of stale) {
-      await slice.yieldIfSpent();
-      const fresh = await this.load(sandboxId, held.identities[0]);
-      if (fresh) this.remember(sandboxId, fresh);
+    let failure: unknown;
+    // Every waiting reader is answered, whatever fails on the way.
+    for (const [held, resolve] of stale) {
+      let fresh: EdgeProfile | undefined | typeof REFRESH_FAILED = REFRESH_FAILED;
+      try {
+        await slice.yieldIfSpent();
+        fresh = await this.load(sandboxId, held.identities[0]);
+      } catch (err) {
+        failure ??= err;
+      }
+      this.refreshing.delete(held);
+      if (fresh !== REFRESH_FAILED && fresh) this.remember(sandboxId, fresh);
+      else this.drop(held);
+      resolve(fresh);
     }
+    if (failure !== undefined) throw failure;
   }
 
   /** Drops the people these identities belong to (privacy delete). */

@@ -14,8 +14,11 @@ export interface TimerHandle {
 
 export interface Clock {
   now(): number;
-  /** Calls `fire` once after `delayMs` (never sooner than 0). */
-  setTimer(fire: () => void, delayMs: number): TimerHandle;
+  /**
+   * Calls `fire` once after `delayMs` (never sooner than 0). `fire` may return the promise of the
+   * work it started: a manual clock waits for it before it moves on.
+   */
+  setTimer(fire: () => void | Promise<unknown>, delayMs: number): TimerHandle;
 }
 
 /** Node's setTimeout counts delays in a signed 32-bit integer; longer waits are chained. */
@@ -26,7 +29,7 @@ export const systemClock: Clock = {
   setTimer(fire, delayMs) {
     let timer: NodeJS.Timeout;
     const arm = (remaining: number) => {
-      timer = setTimeout(() => (remaining > LONGEST_TIMER_MS ? arm(remaining - LONGEST_TIMER_MS) : fire()), Math.max(0, Math.min(remaining, LONGEST_TIMER_MS)));
+      timer = setTimeout(() => (remaining > LONGEST_TIMER_MS ? arm(remaining - LONGEST_TIMER_MS) : void fire()), Math.max(0, Math.min(remaining, LONGEST_TIMER_MS)));
       // A pending membership timer must not keep the process alive on its own.
       timer.unref();
     };
@@ -37,7 +40,7 @@ export const systemClock: Clock = {
 
 /** A clock that moves only when told; timers fire in time order as it passes them. */
 export class ManualClock implements Clock {
-  private timers: { at: number; fire: () => void; cancelled: boolean }[] = [];
+  private timers: { at: number; fire: () => void | Promise<unknown>; cancelled: boolean }[] = [];
 
   constructor(private current: number) {}
 
@@ -45,13 +48,16 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  setTimer(fire: () => void, delayMs: number): TimerHandle {
+  setTimer(fire: () => void | Promise<unknown>, delayMs: number): TimerHandle {
     const timer = { at: this.current + Math.max(0, delayMs), fire, cancelled: false };
     this.timers.push(timer);
     return { cancel: () => void (timer.cancelled = true) };
   }
 
-  /** Moves time forward, firing every timer passed on the way (and letting their work settle). */
+  /**
+   * Moves time forward, firing every timer passed on the way and waiting for the work each one
+   * started (timers that work sets on the way fire in turn).
+   */
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
@@ -60,7 +66,7 @@ export class ManualClock implements Clock {
       if (!next) break;
       this.current = Math.max(this.current, next.at);
       this.timers.splice(this.timers.indexOf(next), 1);
-      next.fire();
+      await next.fire();
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.current = target;

@@ -69,16 +69,19 @@ export class MembershipTimers {
     await this.idle();
   }
 
-  private fire(): void {
+  /** Starts a pass over the due entries; resolves when it ends and the timer is armed again. */
+  private fire(): Promise<void> {
     this.timer = undefined;
     this.armedFor = Infinity;
-    if (this.running) return; // the running pass re-arms when it ends
-    this.running = this.drain()
+    if (this.running) return this.running; // the running pass re-arms when it ends
+    const running = this.drain()
       .catch((err: Error) => this.onError(err))
       .finally(() => {
         this.running = undefined;
-        if (!this.stopped) void this.rearm().catch((err: Error) => this.onError(err));
-      });
+      })
+      .then(() => (this.stopped ? undefined : this.rearm().catch((err: Error) => this.onError(err))));
+    this.running = running;
+    return running;
   }
 
   private async drain(): Promise<void> {
