@@ -1,4 +1,5 @@
 /** Embedded (SQLite) implementation of the activation store. */
+import { multiRowWriter } from '../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { DeadLetter, Run, RunKind, RunStatus } from './model.ts';
 import type { ActivationStore, Job, NewOutboxItem, OutboxItem, RunCounts, StoredActivation, StoredDestination } from './store.ts';
@@ -133,10 +134,8 @@ export class SqliteActivationStore implements ActivationStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'activation', MIGRATIONS);
-    const insert = db.prepare(
-      `INSERT INTO act_outbox (sandbox_id, activation_id, run_id, profile_id, audience_id, status, changed_at, last_qualification_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    // Rows keep their order (seq follows it): one statement per chunk of a batch.
+    const insert = multiRowWriter(db, 'INSERT INTO act_outbox (sandbox_id, activation_id, run_id, profile_id, audience_id, status, changed_at, last_qualification_time)', 8);
     const count = db.prepare('UPDATE act_runs SET queued = queued + ? WHERE id = ?');
     const watermark = db.prepare(
       `INSERT INTO act_state (activation_id, last_change_at) VALUES (?, ?)
@@ -144,10 +143,8 @@ export class SqliteActivationStore implements ActivationStore {
     );
     const enqueueRows = (items: readonly NewOutboxItem[]) => {
       const latest = new Map<string, number>();
-      for (const i of items) {
-        insert.run(i.sandboxId, i.activationId, i.runId, i.profileId, i.audienceId, i.status, i.changedAt, i.lastQualificationTime);
-        latest.set(i.activationId, Math.max(latest.get(i.activationId) ?? 0, i.changedAt));
-      }
+      insert(items.map((i) => [i.sandboxId, i.activationId, i.runId, i.profileId, i.audienceId, i.status, i.changedAt, i.lastQualificationTime]));
+      for (const i of items) latest.set(i.activationId, Math.max(latest.get(i.activationId) ?? 0, i.changedAt));
       for (const [runId, n] of perRun(items)) count.run(n, runId);
       for (const [activationId, at] of latest) watermark.run(activationId, at);
     };
@@ -158,8 +155,11 @@ export class SqliteActivationStore implements ActivationStore {
       `INSERT INTO act_state (activation_id, delivered, last_delivered_at) VALUES (?, ?, ?)
        ON CONFLICT (activation_id) DO UPDATE SET delivered = delivered + excluded.delivered, last_delivered_at = excluded.last_delivered_at`,
     );
+    // A delivered batch leaves the outbox in one statement.
+    const removeMany = db.prepare('DELETE FROM act_outbox WHERE seq IN (SELECT value FROM json_each(?))');
     this.deliveredTx = db.transaction((items: readonly OutboxItem[], at: number) => {
-      for (const i of items) remove.run(i.seq);
+      if (items.length === 1) remove.run(items[0].seq);
+      else removeMany.run(JSON.stringify(items.map((i) => i.seq)));
       for (const [runId, n] of perRun(items)) countDelivered.run(n, runId);
       if (items.length > 0) state.run(items[0].activationId, items.length, at);
     });
@@ -202,10 +202,9 @@ export class SqliteActivationStore implements ActivationStore {
       const rows = db
         .prepare(`SELECT * FROM act_dead_letters WHERE sandbox_id = ? AND activation_id = ? ${where} ORDER BY id`)
         .all(sandboxId, activationId, ...(ids ?? [])) as (OutboxRow & { id: number })[];
-      for (const r of rows) {
-        insert.run(r.sandbox_id, r.activation_id, runId, r.profile_id, r.audience_id, r.status, r.changed_at, r.last_qualification_time);
-        db.prepare('DELETE FROM act_dead_letters WHERE id = ?').run(r.id);
-      }
+      insert(rows.map((r) => [r.sandbox_id, r.activation_id, runId, r.profile_id, r.audience_id, r.status, r.changed_at, r.last_qualification_time]));
+      const removeDead = db.prepare('DELETE FROM act_dead_letters WHERE id = ?');
+      for (const r of rows) removeDead.run(r.id);
       count.run(rows.length, runId);
       return rows.length;
     });

@@ -223,7 +223,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   computedAttributes.start(COMPUTED_ATTRIBUTE_SWEEP_MS);
   // Profiles follow ingestion without holding up its answer: reads that need them settle first.
   ingest.onAccepted((accepted) => {
-    if (accepted.seqs.length > 0) projector.nudge();
+    if (accepted.seqs.length === 0) return;
+    if (accepted.dataset.class === 'event' && accepted.dataset.profileEnabled) profiles.rememberEvents(accepted.seqs, accepted.texts, accepted.records);
+    projector.nudge();
   });
   ingest.addWarningCheck(identityWarningCheck(identity, schemas));
   const privacy = new PrivacyService({

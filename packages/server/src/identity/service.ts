@@ -173,6 +173,11 @@ export class IdentityService {
     return this.store.loadGraphs(sandboxId, graphIds);
   }
 
+  /** The graph id of each of `keys` (stored, normalized keys) that belongs to a graph. */
+  graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>> {
+    return this.store.graphIdsOf(sandboxId, keys);
+  }
+
   /** The identity keys of each existing graph among `graphIds`, without links. */
   graphKeys(sandboxId: string, graphIds: readonly string[]): Promise<Map<string, IdentityKey[]>> {
     return this.store.graphKeys(sandboxId, graphIds);

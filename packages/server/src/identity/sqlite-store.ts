@@ -41,6 +41,7 @@ export class SqliteIdentityStore implements IdentityStore {
   private readonly nodesOf;
   private readonly linksOf;
   private readonly keysOfGraphs;
+  private readonly keysOfGraph;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'identity', MIGRATIONS);
@@ -50,6 +51,7 @@ export class SqliteIdentityStore implements IdentityStore {
     this.keysOfGraphs = db
       .prepare('SELECT graph_id, ns, value FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id IN (SELECT value FROM json_each(?))')
       .raw(true);
+    this.keysOfGraph = db.prepare('SELECT ns, value FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?').raw(true);
     this.findNode = db.prepare('SELECT graph_id FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?').pluck();
     const delNodes = db.prepare('DELETE FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
     const delLinks = db.prepare('DELETE FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
@@ -133,6 +135,12 @@ export class SqliteIdentityStore implements IdentityStore {
   async graphKeys(sandboxId: string, graphIds: readonly string[]) {
     const out = new Map<string, IdentityKey[]>();
     if (graphIds.length === 0) return out;
+    if (graphIds.length === 1) {
+      // One person (profile reads, the edge): a point read, no JSON list.
+      const keys = (this.keysOfGraph.all(sandboxId, graphIds[0]) as [string, string][]).map(([ns, value]) => identityKey(ns, value));
+      if (keys.length > 0) out.set(graphIds[0], keys);
+      return out;
+    }
     for (const [graphId, ns, value] of this.keysOfGraphs.all(sandboxId, JSON.stringify(graphIds)) as [string, string, string][]) {
       const key = identityKey(ns, value);
       const keys = out.get(graphId);

@@ -50,6 +50,8 @@ export interface AcceptedRecords {
   dataset: Dataset;
   /** The newly written records (duplicates left out), with their log positions and record times. */
   records: JsonObject[];
+  /** Each record's stored text (what reading it back from the log returns). */
+  texts: string[];
   seqs: number[];
   timestamps: number[];
   source: string;
@@ -147,10 +149,11 @@ export class IngestService {
     if (rejected.length) this.counters?.rejected(sandboxId, options.source, rejected.length);
     if (duplicateIndexes.length) this.counters?.duplicate(sandboxId, options.source, duplicateIndexes.length);
     if (this.listeners.length > 0 && inserted > 0) {
-      const fresh: AcceptedRecords = { sandboxId, dataset, records: [], seqs: [], timestamps: [], source: options.source };
+      const fresh: AcceptedRecords = { sandboxId, dataset, records: [], texts: [], seqs: [], timestamps: [], source: options.source };
       seqs.forEach((seq, i) => {
         if (seq === undefined) return;
         fresh.records.push(validObjects[i]);
+        fresh.texts.push(valid[i].body);
         fresh.seqs.push(seq);
         fresh.timestamps.push(valid[i].timestamp);
       });

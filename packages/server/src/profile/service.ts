@@ -139,6 +139,27 @@ export class ProfileService {
   }
 
   /**
+   * `members` of many stored (normalized) identity keys at once: the person holding each key, read
+   * with one graph lookup per key and one read of all the graphs' keys. Keys nobody holds are absent.
+   */
+  async membersMany(sandboxId: string, keys: readonly IdentityKey[], policy: Pick<MergePolicy, 'identityGraph'>): Promise<Map<IdentityKey, ProfileMembers>> {
+    const out = new Map<IdentityKey, ProfileMembers>();
+    const graphIds = await this.identity.graphIdsOf(sandboxId, keys);
+    const graphKeys = policy.identityGraph.type === 'pdg' ? await this.identity.graphKeys(sandboxId, [...new Set(graphIds.values())]) : undefined;
+    for (const key of keys) {
+      const graphId = graphIds.get(key);
+      const held = graphId === undefined ? undefined : graphKeys?.get(graphId);
+      if (graphId !== undefined && held) {
+        out.set(key, { profileId: graphId, keys: held });
+        continue;
+      }
+      const known = graphId !== undefined || (await this.store.fragments(sandboxId, [key])).length > 0 || (await this.store.recordSeqs(sandboxId, [key])).length > 0;
+      if (known) out.set(key, { profileId: graphId ?? soloProfileId(key), keys: [key] });
+    }
+    return out;
+  }
+
+  /**
    * The merged profile of a person. `parts` limits what other domains add (memberships, computed
    * attributes) to what the caller reads.
    */
@@ -205,6 +226,29 @@ export class ProfileService {
       if (body) out.push(body);
     }
     return out;
+  }
+
+  /** `eventsOf` for many people (each a list of identity keys) with one index read and one body read for all. */
+  async eventsOfPeople(sandboxId: string, people: readonly (readonly IdentityKey[])[], limit: number, options: { from?: number } = {}): Promise<JsonObject[][]> {
+    const seqs = await this.store.eventSeqsOfPeople(sandboxId, people, { limit, ...(options.from !== undefined ? { from: options.from } : {}) });
+    const bodies = await this.eventBodies(seqs.flat());
+    return seqs.map((own) => {
+      const out: JsonObject[] = [];
+      for (const seq of own) {
+        const body = bodies.get(seq);
+        if (body) out.push(body);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Event bodies just accepted, by log position: the streaming pass that follows their projection
+   * then reads them from memory, not from the log. `bodies[i]` must equal the parse of `texts[i]`
+   * and is not modified afterwards.
+   */
+  rememberEvents(seqs: readonly number[], texts: readonly string[], bodies: readonly JsonObject[]): void {
+    for (let i = 0; i < seqs.length; i++) this.eventCache.put(seqs[i], texts[i], bodies[i]);
   }
 
   /**

@@ -20,6 +20,9 @@ const MIGRATIONS = [
 /** Up to this many identities, fragments are read with one point read each (2.7 µs) rather than one IN-list (4.7 µs per identity). */
 const FRAGMENT_KEYS_ONE_BY_ONE = 8;
 
+/** Event index rows one read of many people may return before it falls back to a read per person. */
+export const EVENT_ROWS_PER_PASS = 20_000;
+
 interface TimelineRow {
   seq: number;
   ts: number;
@@ -31,12 +34,19 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly applyBatch;
   private readonly getFragment;
   private readonly fragmentsOfMany;
+  private readonly eventSeqsOfMany;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'profile', MIGRATIONS);
     // IN (subquery), not a join with json_each: with a join SQLite may scan the sandbox's fragments once per identity.
     this.fragmentsOfMany = db
       .prepare('SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity IN (SELECT value FROM json_each(?))')
+      .raw(true);
+    this.eventSeqsOfMany = db
+      .prepare(
+        `SELECT identity, seq, ts FROM record_identities
+         WHERE sandbox_id = ? AND identity IN (SELECT value FROM json_each(?)) AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ? LIMIT ?`,
+      )
       .raw(true);
     this.getFragment = db.prepare('SELECT updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ? AND dataset_id = ?');
     const putFragment = db.prepare(
@@ -152,6 +162,26 @@ export class SqliteProfileStore implements ProfileStore {
     const rows: { seq: number; ts: number }[] = [];
     for (const identity of identities) rows.push(...(stmt.pluck(false).all(sandboxId, identity, from, q.limit) as { seq: number; ts: number }[]));
     return newestFirst(rows, q.limit).map((r) => r.seq);
+  }
+
+  async eventSeqsOfPeople(sandboxId: string, people: readonly (readonly IdentityKey[])[], q: { limit: number; from?: number }) {
+    const identities = people.flat();
+    if (people.length <= 1 || identities.length <= FRAGMENT_KEYS_ONE_BY_ONE) return Promise.all(people.map((keys) => this.eventSeqs(sandboxId, keys, q)));
+    // One statement for the whole pass, capped: a person with a long history (or an open window)
+    // could make it read far more than `limit` rows each, so past the cap each person is read alone.
+    const cap = EVENT_ROWS_PER_PASS;
+    const rows = this.eventSeqsOfMany.all(sandboxId, JSON.stringify(identities), q.from ?? Number.MIN_SAFE_INTEGER, cap + 1) as [string, number, number][];
+    if (rows.length > cap) return Promise.all(people.map((keys) => this.eventSeqs(sandboxId, keys, q)));
+    const byIdentity = new Map<string, { seq: number; ts: number }[]>();
+    for (const [identity, seq, ts] of rows) {
+      const list = byIdentity.get(identity);
+      if (list) list.push({ seq, ts });
+      else byIdentity.set(identity, [{ seq, ts }]);
+    }
+    return people.map((keys) => {
+      const own = keys.length === 1 ? (byIdentity.get(keys[0]) ?? []) : keys.flatMap((k) => byIdentity.get(k) ?? []);
+      return newestFirst(own, q.limit).map((r) => r.seq);
+    });
   }
 
   async profileIdentities(sandboxId: string, options: { after?: IdentityKey; limit: number; sample?: boolean }) {

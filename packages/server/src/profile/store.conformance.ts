@@ -63,6 +63,26 @@ export function runProfileStoreConformance(name: string, makeStore: () => Promis
     assert.deepEqual(await store.eventSeqs('s2', [ann], { limit: 10 }), []);
   });
 
+  test(`${name}: event positions of many people at once are each person's read alone`, async () => {
+    const store = await makeStore();
+    // 40 people of one to three identities, events spread in time, some non-primary, one with no events.
+    const people = Array.from({ length: 40 }, (_, p) => Array.from({ length: 1 + (p % 3) }, (_, k) => identityKey(k === 0 ? 'CRMID' : 'ECID', `p${p}-${k}`)));
+    let seq = 0;
+    const index: RecordIdentityEntry[] = [];
+    for (const [p, keys] of people.entries()) {
+      if (p === 7) continue;
+      for (const [k, key] of keys.entries()) for (let n = 0; n < 1 + ((p + k) % 5); n++) index.push(event(key, ++seq, 100 + ((seq * 37) % 400), 'pageView', n % 4 !== 3));
+    }
+    await store.apply('s1', { fragments: [], index });
+    await store.apply('s2', { fragments: [], index: [event(people[0][0], ++seq, 300)] });
+    for (const query of [{ limit: 1000 }, { limit: 3 }, { limit: 10, from: 300 }]) {
+      const together = await store.eventSeqsOfPeople('s1', people, query);
+      const alone = await Promise.all(people.map((keys) => store.eventSeqs('s1', keys, query)));
+      assert.deepEqual(together, alone, JSON.stringify(query));
+    }
+    assert.deepEqual(await store.eventSeqsOfPeople('s1', [], { limit: 5 }), []);
+  });
+
   test(`${name}: deleting identities, datasets and sandboxes removes their fragments and index`, async () => {
     const store = await makeStore();
     await store.apply('s1', { fragments: [{ identity: ann, datasetId: 'crm', updatedAt: 1, attributes: { a: 1 } }], index: [event(ann, 1, 1), event(device, 2, 2)] });

@@ -58,6 +58,11 @@ export interface ProfileStore {
    */
   eventSeqs(sandboxId: string, identities: readonly IdentityKey[], query: { limit: number; from?: number }): Promise<number[]>;
   /**
+   * `eventSeqs` of many people (each a list of identities) in one read where the store can: the
+   * i-th list of positions belongs to the i-th person. Streaming evaluation reads a pass this way.
+   */
+  eventSeqsOfPeople(sandboxId: string, people: readonly (readonly IdentityKey[])[], query: { limit: number; from?: number }): Promise<number[][]>;
+  /**
    * Identities that hold profile data (a fragment or an in-profile event), in key order after
    * `after`; `sample` instead returns up to `limit` of them at random (audience size estimates).
    */

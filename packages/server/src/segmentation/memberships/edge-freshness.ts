@@ -14,7 +14,7 @@ export type RefreshPeople = (sandboxId: string, identities: readonly IdentityKey
 
 export function keepEdgeMembershipsFresh(
   streaming: Pick<StreamingAudiences, 'onChange'>,
-  owners: Pick<IdentityOwnerStore, 'keysOf'>,
+  owners: Pick<IdentityOwnerStore, 'keysOfProfiles'>,
   refresh: RefreshPeople,
   onError: (err: Error) => void = (err) => process.emitWarning(`edge projection refresh after a membership change failed: ${err.message}`),
 ): void {
@@ -27,11 +27,12 @@ export function keepEdgeMembershipsFresh(
 }
 
 /** The identities of profiles: a graph's from the owners table; `NS:value` ids are one identity. */
-async function identitiesOf(owners: Pick<IdentityOwnerStore, 'keysOf'>, sandboxId: string, profileIds: readonly string[]): Promise<IdentityKey[]> {
+async function identitiesOf(owners: Pick<IdentityOwnerStore, 'keysOfProfiles'>, sandboxId: string, profileIds: readonly string[]): Promise<IdentityKey[]> {
+  const owned = await owners.keysOfProfiles(sandboxId, profileIds);
   const keys: IdentityKey[] = [];
   for (const profileId of profileIds) {
-    const known = await owners.keysOf(sandboxId, profileId);
-    if (known.length > 0) keys.push(...known);
+    const known = owned.get(profileId);
+    if (known) keys.push(...known);
     else {
       const solo = soloProfileIdentity(profileId);
       if (solo) keys.push(solo);

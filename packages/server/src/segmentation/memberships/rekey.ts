@@ -58,6 +58,57 @@ export async function followPerson(deps: FollowDeps, sandboxId: string, person: 
   return result;
 }
 
+export interface FollowPeopleResult {
+  changes: Membership[];
+  recheck: IdentityKey[];
+  assign: { profileId: string; keys: readonly IdentityKey[] }[];
+  /**
+   * Profile ids no identity was ever evaluated under (none of their keys has an owner, they own
+   * none): never evaluated by a streaming pass, so they hold no due times yet.
+   */
+  unowned: Set<string>;
+}
+
+/**
+ * `followPerson` for the people of a streaming pass: one read of the owners of all their
+ * identities and one of the identities each profile id owned. A person whose identities are owned
+ * by no other profile id, and who lost none, needs nothing more (most people, most of the time);
+ * the others go through `followPerson` one by one, in order. Whatever those write concerns only
+ * identities or profile ids that also make their own people take that path, so the shared reads
+ * stay true for the rest.
+ */
+export async function followPeople(deps: FollowDeps, sandboxId: string, people: readonly { profileId: string; keys: readonly IdentityKey[] }[], at: number): Promise<FollowPeopleResult> {
+  const result: FollowPeopleResult = { changes: [], recheck: [], assign: [], unowned: new Set() };
+  if (people.length === 0) return result;
+  const known = await deps.owners.ownersOf(sandboxId, people.flatMap((p) => p.keys));
+  const owned = await deps.owners.keysOfProfiles(sandboxId, people.map((p) => p.profileId));
+  for (const person of people) {
+    let ownedHere = 0;
+    let settled = true;
+    for (const key of person.keys) {
+      const owner = known.get(key);
+      if (owner === undefined) continue;
+      if (owner !== person.profileId) settled = false;
+      else ownedHere++;
+    }
+    const ownedBefore = owned.get(person.profileId) ?? [];
+    if (settled) {
+      const mine = new Set(person.keys);
+      settled = ownedBefore.every((k) => mine.has(k));
+    }
+    if (settled) {
+      if (ownedHere === 0 && ownedBefore.length === 0) result.unowned.add(person.profileId);
+      if (ownedHere < person.keys.length) result.assign.push({ profileId: person.profileId, keys: person.keys });
+      continue;
+    }
+    const followed = await followPerson(deps, sandboxId, person, at);
+    result.changes.push(...followed.changes);
+    result.recheck.push(...followed.recheck);
+    if (followed.assign) result.assign.push(followed.assign);
+  }
+  return result;
+}
+
 /** Moves the memberships of a profile id that a merge absorbed onto the surviving profile id. */
 async function absorb(memberships: MembershipStore, sandboxId: string, absorbed: string, survivor: string, at: number): Promise<Membership[]> {
   const theirs = (await memberships.forProfile(sandboxId, absorbed)).filter((m) => m.status !== 'exited');

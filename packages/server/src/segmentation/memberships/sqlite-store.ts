@@ -1,4 +1,5 @@
 /** Embedded (SQLite) implementation of the membership store. */
+import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { Membership, MembershipStatus, MembershipStore } from './store.ts';
 
@@ -8,9 +9,6 @@ const MIGRATIONS = [
      PRIMARY KEY (sandbox_id, audience_id, profile_id)) WITHOUT ROWID;
    CREATE INDEX audience_memberships_profile ON audience_memberships (sandbox_id, profile_id);`,
 ];
-
-/** Rows per multi-row upsert (6 parameters each, well under SQLite's 32,766 limit). */
-const ROWS_PER_STATEMENT = 256;
 
 interface Row {
   audience_id: string;
@@ -29,31 +27,16 @@ export class SqliteMembershipStore implements MembershipStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'memberships', MIGRATIONS);
-    const upsert = (rows: number) =>
-      db.prepare(
-        `INSERT INTO audience_memberships (sandbox_id, audience_id, profile_id, status, last_qualification_time, updated_at)
-         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (sandbox_id, audience_id, profile_id) DO UPDATE SET status = excluded.status,
-           last_qualification_time = excluded.last_qualification_time, updated_at = excluded.updated_at`,
-      );
-    const putOne = upsert(1);
-    // Batch jobs write millions of rows: one statement per ROWS_PER_STATEMENT rows costs far less than one per row.
-    const putMany = upsert(ROWS_PER_STATEMENT);
+    // Batch jobs write millions of rows, streaming passes hundreds: multi-row statements, not one call per row.
+    const upsert = multiRowWriter(
+      db,
+      'INSERT INTO audience_memberships (sandbox_id, audience_id, profile_id, status, last_qualification_time, updated_at)',
+      6,
+      `ON CONFLICT (sandbox_id, audience_id, profile_id) DO UPDATE SET status = excluded.status,
+         last_qualification_time = excluded.last_qualification_time, updated_at = excluded.updated_at`,
+    );
     this.putAll = db.transaction((sandboxId: string, memberships: readonly Membership[]) => {
-      let i = 0;
-      const args: (string | number)[] = [];
-      for (; i + ROWS_PER_STATEMENT <= memberships.length; i += ROWS_PER_STATEMENT) {
-        args.length = 0;
-        for (let j = i; j < i + ROWS_PER_STATEMENT; j++) {
-          const m = memberships[j];
-          args.push(sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt);
-        }
-        putMany.run(args);
-      }
-      for (; i < memberships.length; i++) {
-        const m = memberships[i];
-        putOne.run(sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt);
-      }
+      upsert(memberships.map((m) => [sandboxId, m.audienceId, m.profileId, m.status, m.lastQualificationTime, m.updatedAt]));
     });
   }
 

@@ -1,5 +1,6 @@
 /** Embedded (SQLite) implementations of the membership due-time table and the identity owners. */
 import type { IdentityKey } from '../../identity/graph.ts';
+import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { DueChange, DueEntry, DueStore, IdentityOwnerStore } from './timing-store.ts';
 
@@ -14,6 +15,9 @@ const MIGRATIONS = [
    CREATE INDEX membership_identity_owners_profile ON membership_identity_owners (sandbox_id, profile_id);`,
 ];
 
+/** Up to this many keys, a point read each beats one JSON IN-list. */
+const ONE_BY_ONE = 8;
+
 interface DueRow {
   sandbox_id: string;
   profile_id: string;
@@ -27,16 +31,23 @@ export class SqliteDueStore implements DueStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'membership-timing', MIGRATIONS);
-    const upsert = db.prepare(
-      `INSERT INTO membership_due (sandbox_id, profile_id, audience_id, due_at, identity_key) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (sandbox_id, profile_id, audience_id) DO UPDATE SET due_at = excluded.due_at, identity_key = excluded.identity_key`,
+    const upsert = multiRowWriter(
+      db,
+      'INSERT INTO membership_due (sandbox_id, profile_id, audience_id, due_at, identity_key)',
+      5,
+      'ON CONFLICT (sandbox_id, profile_id, audience_id) DO UPDATE SET due_at = excluded.due_at, identity_key = excluded.identity_key',
     );
     const remove = db.prepare('DELETE FROM membership_due WHERE sandbox_id = ? AND profile_id = ? AND audience_id = ?');
     this.setAll = db.transaction((sandboxId: string, changes: readonly DueChange[]) => {
-      for (const c of changes) {
+      // The last change of a (profile, audience) wins, as if applied one by one.
+      const last = new Map<string, DueChange>();
+      for (const c of changes) last.set(`${c.profileId}\u0000${c.audienceId}`, c);
+      const rows: unknown[][] = [];
+      for (const c of last.values()) {
         if (c.dueAt === undefined) remove.run(sandboxId, c.profileId, c.audienceId);
-        else upsert.run(sandboxId, c.profileId, c.audienceId, c.dueAt, c.identityKey);
+        else rows.push([sandboxId, c.profileId, c.audienceId, c.dueAt, c.identityKey]);
       }
+      upsert(rows);
     });
   }
 
@@ -47,6 +58,24 @@ export class SqliteDueStore implements DueStore {
   async forProfile(sandboxId: string, profileId: string) {
     const rows = prepared(this.db, 'SELECT audience_id, due_at FROM membership_due WHERE sandbox_id = ? AND profile_id = ?').all(sandboxId, profileId) as DueRow[];
     return new Map(rows.map((r) => [r.audience_id, r.due_at]));
+  }
+
+  async forProfiles(sandboxId: string, profileIds: readonly string[]) {
+    const out = new Map<string, Map<string, number>>();
+    if (profileIds.length === 0) return out;
+    const rows =
+      profileIds.length === 1
+        ? (prepared(this.db, 'SELECT profile_id, audience_id, due_at FROM membership_due WHERE sandbox_id = ? AND profile_id = ?').all(sandboxId, profileIds[0]) as DueRow[])
+        : (prepared(this.db, 'SELECT profile_id, audience_id, due_at FROM membership_due WHERE sandbox_id = ? AND profile_id IN (SELECT value FROM json_each(?))').all(
+            sandboxId,
+            JSON.stringify(profileIds),
+          ) as DueRow[]);
+    for (const r of rows) {
+      const dues = out.get(r.profile_id);
+      if (dues) dues.set(r.audience_id, r.due_at);
+      else out.set(r.profile_id, new Map([[r.audience_id, r.due_at]]));
+    }
+    return out;
   }
 
   async dueBy(at: number, limit: number): Promise<DueEntry[]> {
@@ -86,17 +115,30 @@ export class SqliteIdentityOwnerStore implements IdentityOwnerStore {
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'membership-timing', MIGRATIONS);
-    const upsert = db.prepare(
-      `INSERT INTO membership_identity_owners (sandbox_id, identity_key, profile_id) VALUES (?, ?, ?)
-       ON CONFLICT (sandbox_id, identity_key) DO UPDATE SET profile_id = excluded.profile_id`,
+    const upsert = multiRowWriter(
+      db,
+      'INSERT INTO membership_identity_owners (sandbox_id, identity_key, profile_id)',
+      3,
+      'ON CONFLICT (sandbox_id, identity_key) DO UPDATE SET profile_id = excluded.profile_id',
     );
     this.assignAll = db.transaction((sandboxId: string, assignments: readonly { profileId: string; keys: readonly string[] }[]) => {
-      for (const a of assignments) for (const key of a.keys) upsert.run(sandboxId, key, a.profileId);
+      // One row per identity: a key assigned twice in a batch (a merge inside the pass) keeps its last owner.
+      const owners = new Map<string, string>();
+      for (const a of assignments) for (const key of a.keys) owners.set(key, a.profileId);
+      upsert([...owners].map(([key, profileId]) => [sandboxId, key, profileId]));
     });
   }
 
   async ownersOf(sandboxId: string, keys: readonly IdentityKey[]) {
     const owners = new Map<IdentityKey, string>();
+    if (keys.length > ONE_BY_ONE) {
+      const rows = prepared(
+        this.db,
+        'SELECT identity_key, profile_id FROM membership_identity_owners WHERE sandbox_id = ? AND identity_key IN (SELECT value FROM json_each(?))',
+      ).all(sandboxId, JSON.stringify(keys)) as { identity_key: string; profile_id: string }[];
+      for (const r of rows) owners.set(r.identity_key, r.profile_id);
+      return owners;
+    }
     const get = prepared(this.db, 'SELECT profile_id FROM membership_identity_owners WHERE sandbox_id = ? AND identity_key = ?').pluck();
     for (const key of keys) {
       const owner = get.get(sandboxId, key) as string | undefined;
@@ -109,6 +151,21 @@ export class SqliteIdentityOwnerStore implements IdentityOwnerStore {
     return prepared(this.db, 'SELECT identity_key FROM membership_identity_owners INDEXED BY membership_identity_owners_profile WHERE sandbox_id = ? AND profile_id = ?')
       .pluck()
       .all(sandboxId, profileId) as string[];
+  }
+
+  async keysOfProfiles(sandboxId: string, profileIds: readonly string[]) {
+    const out = new Map<string, IdentityKey[]>();
+    if (profileIds.length === 0) return out;
+    const rows = prepared(
+      this.db,
+      'SELECT profile_id, identity_key FROM membership_identity_owners INDEXED BY membership_identity_owners_profile WHERE sandbox_id = ? AND profile_id IN (SELECT value FROM json_each(?))',
+    ).all(sandboxId, JSON.stringify(profileIds)) as { profile_id: string; identity_key: string }[];
+    for (const r of rows) {
+      const keys = out.get(r.profile_id);
+      if (keys) keys.push(r.identity_key);
+      else out.set(r.profile_id, [r.identity_key]);
+    }
+    return out;
   }
 
   async assign(sandboxId: string, assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[]) {

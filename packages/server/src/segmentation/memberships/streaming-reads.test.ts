@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identityKey, type IdentityKey } from '../../identity/graph.ts';
 import type { MergePolicy } from '../../profile/merge-policy.ts';
-import type { AssembleOptions, MergedProfile, ProfileService } from '../../profile/service.ts';
+import type { AssembleOptions, MergedProfile, ProfileMembers, ProfileService } from '../../profile/service.ts';
 import type { JsonObject } from '../../storage/json.ts';
 import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
@@ -51,25 +51,27 @@ class RecordingProfiles {
   async policy() {
     return POLICY;
   }
-  async members(_sandboxId: string, key: IdentityKey) {
-    return { profileId: key, keys: [key] };
+  async membersMany(_sandboxId: string, keys: readonly IdentityKey[]) {
+    return new Map(keys.map((key) => [key, { profileId: key, keys: [key] }]));
   }
-  async assemble(_sandboxId: string, profileId: string, _keys: IdentityKey[], policy: MergePolicy, options: AssembleOptions = {}): Promise<MergedProfile> {
+  async assembleMany(_sandboxId: string, people: readonly ProfileMembers[], policy: MergePolicy, options: AssembleOptions = {}): Promise<MergedProfile[]> {
     this.assembles.push(options);
-    const attributes: JsonObject = structuredClone(this.attributes);
-    if (!options.parts || options.parts.includes('computedAttributes')) attributes.computedAttributes = { purchases30d: 3 };
-    return { profileId, mergePolicyId: policy.id, identities: [], attributes, segmentMembership: { ups: {} }, computedAttributes: {}, lastUpdated: 0 };
+    return people.map(({ profileId }) => {
+      const attributes: JsonObject = structuredClone(this.attributes);
+      if (!options.parts || options.parts.includes('computedAttributes')) attributes.computedAttributes = { purchases30d: 3 };
+      return { profileId, mergePolicyId: policy.id, identities: [], attributes, segmentMembership: { ups: {} }, computedAttributes: {}, lastUpdated: 0 };
+    });
   }
-  async eventsOf(_sandboxId: string, _keys: readonly IdentityKey[], _limit: number, options: { from?: number } = {}) {
+  async eventsOfPeople(_sandboxId: string, people: readonly (readonly IdentityKey[])[], _limit: number, options: { from?: number } = {}) {
     this.eventReads.push(options);
-    return this.events.filter((e) => options.from === undefined || Date.parse(String(e.timestamp)) >= options.from);
+    return people.map(() => this.events.filter((e) => options.from === undefined || Date.parse(String(e.timestamp)) >= options.from));
   }
 }
 
 class MemoryMemberships {
   readonly rows = new Map<string, Membership>();
-  async forProfile(_sandboxId: string, profileId: string) {
-    return [...this.rows.values()].filter((m) => m.profileId === profileId);
+  async forProfiles(_sandboxId: string, profileIds: readonly string[]) {
+    return [...this.rows.values()].filter((m) => profileIds.includes(m.profileId));
   }
   async put(_sandboxId: string, memberships: readonly Membership[]) {
     for (const m of memberships) this.rows.set(`${m.profileId}/${m.audienceId}`, m);

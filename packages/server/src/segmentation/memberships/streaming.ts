@@ -8,7 +8,8 @@
  *   const changes = await streaming.evaluate(sandboxId, [identityKey('ECID', ecid)]);
  */
 import type { IdentityKey } from '../../identity/graph.ts';
-import type { ProfileService } from '../../profile/service.ts';
+import type { MergePolicy } from '../../profile/merge-policy.ts';
+import type { ProfileMembers, ProfileService } from '../../profile/service.ts';
 import { SerialQueue } from '../../storage/serial-queue.ts';
 import { compileExpression, type CompiledExpression } from '../evaluate/index.ts';
 import { analyze, parseOrThrow, type PqlAnalysis } from '../pql/index.ts';
@@ -18,7 +19,7 @@ import type { AudienceService } from '../audiences/service.ts';
 import type { Membership, MembershipStore } from './store.ts';
 import { isEntryOrExit, nextMembership } from './transitions.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { followPerson } from './rekey.ts';
+import { followPeople } from './rekey.ts';
 import type { DueChange, DueStore, IdentityOwnerStore } from './timing-store.ts';
 import { TimeSlice } from '../../storage/time-slice.ts';
 
@@ -44,6 +45,28 @@ const EVENT_HISTORY = 1_000;
 
 /** Slack added to the longest lookback when narrowing the events read (calendar windows, clock skew). */
 const LOOKBACK_SLACK_MS = 2 * 86_400_000;
+
+const NOBODY: ReadonlySet<string> = new Set();
+
+/** People read together (one read of each kind) in a streaming pass. */
+const PEOPLE_PER_READ = 64;
+
+/** The state of one streaming pass, shared by its rounds and policy groups. */
+interface Pass {
+  sandboxId: string;
+  at: number;
+  idByName: Map<string, string>;
+  /** `policyId/profileId` of the people evaluated already. */
+  seen: Set<string>;
+  changes: Membership[];
+  written: Membership[];
+  dueChanges: DueChange[];
+  assignments: { profileId: string; keys: readonly IdentityKey[] }[];
+  /** Identities to evaluate in the next round (the other side of a split). */
+  recheck: IdentityKey[];
+  earliestDue: number;
+  slice: TimeSlice;
+}
 
 interface CompiledAudience {
   expression: CompiledExpression;
@@ -96,100 +119,119 @@ export class StreamingAudiences {
     const all = await this.audiences.list(sandboxId);
     const audiences = inDependencyOrder(all.filter((a) => a.classification.method !== 'batch' || a.classification.meridianStreaming));
     if (audiences.length === 0) return [];
-    const changes: Membership[] = [];
-    const seen = new Set<string>();
     // Audiences grouped by the merge policy they read profiles through, resolved once per pass.
     const byPolicy = new Map<string, Audience[]>();
     for (const a of audiences) byPolicy.set(a.mergePolicyId, [...(byPolicy.get(a.mergePolicyId) ?? []), a]);
     const policies = await Promise.all([...byPolicy.keys()].map((id) => this.profiles.policy(sandboxId, id)));
-    const needsOf = new Map([...byPolicy].map(([id, group]) => [id, this.needsOf(group)]));
-    const { dueTimes, owners, external } = this.options;
+    const groups = [...byPolicy.values()].map((group, i) => ({ group, policy: policies[i], needs: this.needsOf(group) }));
     // inSegment may name an audience instead of giving its id (resolved like validation: first by name).
     const idByName = new Map<string, string>();
     for (const a of all) if (!idByName.has(a.name)) idByName.set(a.name, a.id);
-    let earliestDue = Infinity;
-    // Writes of the whole pass go out together at its end: one commit each, not one per person.
-    const written: Membership[] = [];
-    const dueChanges: DueChange[] = [];
-    const assignments: { profileId: string; keys: readonly IdentityKey[] }[] = [];
-    // A split found while evaluating one person adds the other side's identities to this pass.
-    const pending = [...identities];
-    const slice = new TimeSlice();
-    for (let k = 0; k < pending.length; k++) {
-      // Requests go first: a long pass gives the event loop a turn between people.
-      await slice.yieldIfSpent();
-      const identity = pending[k];
-      for (const [i, group] of [...byPolicy.values()].entries()) {
-        const policy = policies[i];
-        const policyId = policy.id;
-        const person = await this.profiles.members(sandboxId, identity, policy);
-        if (!person || seen.has(`${policyId}/${person.profileId}`)) continue;
-        seen.add(`${policyId}/${person.profileId}`);
-        if (owners && policy.identityGraph.type === 'pdg') {
-          const followed = await followPerson({ owners, memberships: this.memberships, ...(dueTimes ? { dueTimes } : {}) }, sandboxId, person, at);
-          changes.push(...followed.changes);
-          pending.push(...followed.recheck);
-          if (followed.assign) assignments.push(followed.assign);
-        }
-        const needs = needsOf.get(policyId) ?? NEEDS_NOTHING;
-        const profile = await this.profiles.assemble(sandboxId, person.profileId, person.keys, policy, { parts: needs.computedAttributes ? ['computedAttributes'] : [] });
-        const events = needs.events
-          ? await this.profiles.eventsOf(sandboxId, person.keys, EVENT_HISTORY, needs.lookbackMs === undefined ? {} : { from: at - needs.lookbackMs - LOOKBACK_SLACK_MS })
-          : [];
-        const current = new Map((await this.memberships.forProfile(sandboxId, person.profileId)).map((m) => [m.audienceId, m]));
-        const held = external && group.some(isExternal) ? await external.heldBy(sandboxId, person.keys) : undefined;
-        const dues = new Map<string, number | undefined>();
-        const updated: Membership[] = [];
-        for (const audience of group) {
-          let qualifies: boolean;
-          let due: number | undefined;
-          if (isExternal(audience)) {
-            const expiresAt = held?.get(audience.id);
-            qualifies = held !== undefined && held.has(audience.id) && (expiresAt === undefined || at < expiresAt);
-            due = qualifies ? expiresAt : undefined;
-          } else {
-            const evaluator = this.evaluator(audience).expression;
-            const input = {
-              profile: profile.attributes,
-              events,
-              now: at,
-              inSegment: (ref: string) => {
-                const m = current.get(ref) ?? current.get(idByName.get(ref) ?? '');
-                return m !== undefined && m.status !== 'exited';
-              },
-            };
-            qualifies = evaluator.matches(input);
-            due = dueTimes && evaluator.readsClock ? evaluator.nextChangeAt(input) : undefined;
-          }
-          if (dueTimes) dues.set(audience.id, due === undefined ? undefined : Math.max(due, at + 1));
-          const next = nextMembership(current.get(audience.id), qualifies, at, person.profileId, audience.id);
-          if (next) {
-            current.set(audience.id, next);
-            updated.push(next);
-          }
-        }
-        written.push(...updated);
-        changes.push(...updated.filter(isEntryOrExit));
-        if (dueTimes) earliestDue = Math.min(earliestDue, await this.dueChanges(dueTimes, sandboxId, person.profileId, identity, dues, dueChanges));
+    const pass: Pass = { sandboxId, at, idByName, seen: new Set(), changes: [], written: [], dueChanges: [], assignments: [], recheck: [], earliestDue: Infinity, slice: new TimeSlice() };
+    // People are read PEOPLE_PER_READ at a time, one read of each kind for all of them. A split
+    // found while following people adds the other side's identities: they make the next round.
+    let round = [...new Set(identities)];
+    while (round.length > 0) {
+      for (let start = 0; start < round.length; start += PEOPLE_PER_READ) {
+        await pass.slice.yieldIfSpent();
+        const chunk = round.slice(start, start + PEOPLE_PER_READ);
+        for (const { group, policy, needs } of groups) await this.evaluatePeople(pass, chunk, group, policy, needs);
       }
+      round = [...new Set(pass.recheck.splice(0))];
     }
-    if (written.length > 0) await this.memberships.put(sandboxId, written);
-    if (dueTimes && dueChanges.length > 0) await dueTimes.set(sandboxId, dueChanges);
-    if (owners && assignments.length > 0) await owners.assign(sandboxId, assignments);
-    if (earliestDue !== Infinity) for (const listener of this.dueListeners) listener(earliestDue);
-    if (changes.length > 0) for (const listener of this.listeners) listener(sandboxId, changes);
-    return changes;
+    // Writes of the whole pass go out together at its end: one commit each, not one per person.
+    const { dueTimes, owners } = this.options;
+    if (pass.written.length > 0) await this.memberships.put(sandboxId, pass.written);
+    if (dueTimes && pass.dueChanges.length > 0) await dueTimes.set(sandboxId, pass.dueChanges);
+    if (owners && pass.assignments.length > 0) await owners.assign(sandboxId, pass.assignments);
+    if (pass.earliestDue !== Infinity) for (const listener of this.dueListeners) listener(pass.earliestDue);
+    if (pass.changes.length > 0) for (const listener of this.listeners) listener(sandboxId, pass.changes);
+    return pass.changes;
   }
 
-  /** Collects the due times of a person that changed; returns the person's earliest due time. */
-  private async dueChanges(store: DueStore, sandboxId: string, profileId: string, identityKey: IdentityKey, dues: Map<string, number | undefined>, out: DueChange[]): Promise<number> {
-    const before = await store.forProfile(sandboxId, profileId);
-    let earliest = Infinity;
-    for (const [audienceId, dueAt] of dues) {
-      if (dueAt !== undefined) earliest = Math.min(earliest, dueAt);
-      if (before.get(audienceId) !== dueAt) out.push({ profileId, audienceId, dueAt, identityKey });
+  /** Evaluates one policy group's audiences for the people holding `identities` (those not seen yet in the pass). */
+  private async evaluatePeople(pass: Pass, identities: readonly IdentityKey[], group: readonly Audience[], policy: MergePolicy, needs: PassNeeds): Promise<void> {
+    const { sandboxId, at } = pass;
+    const { dueTimes, owners, external } = this.options;
+    const found = await this.profiles.membersMany(sandboxId, identities, policy);
+    const people: ProfileMembers[] = [];
+    /** The identity each person was found by: due entries re-find the person through it. */
+    const foundBy: IdentityKey[] = [];
+    for (const identity of identities) {
+      const person = found.get(identity);
+      if (!person || pass.seen.has(`${policy.id}/${person.profileId}`)) continue;
+      pass.seen.add(`${policy.id}/${person.profileId}`);
+      people.push(person);
+      foundBy.push(identity);
     }
-    return earliest;
+    if (people.length === 0) return;
+    let unowned: ReadonlySet<string> = NOBODY;
+    if (owners && policy.identityGraph.type === 'pdg') {
+      const followed = await followPeople({ owners, memberships: this.memberships, ...(dueTimes ? { dueTimes } : {}) }, sandboxId, people, at);
+      pass.changes.push(...followed.changes);
+      pass.recheck.push(...followed.recheck);
+      pass.assignments.push(...followed.assign);
+      unowned = followed.unowned;
+    }
+    const profileIds = people.map((p) => p.profileId);
+    const profiles = await this.profiles.assembleMany(sandboxId, people, policy, { parts: needs.computedAttributes ? ['computedAttributes'] : [] });
+    const events = needs.events
+      ? await this.profiles.eventsOfPeople(
+          sandboxId,
+          people.map((p) => p.keys),
+          EVENT_HISTORY,
+          needs.lookbackMs === undefined ? {} : { from: at - needs.lookbackMs - LOOKBACK_SLACK_MS },
+        )
+      : undefined;
+    const held = new Map<string, Membership[]>();
+    for (const m of await this.memberships.forProfiles(sandboxId, profileIds)) {
+      const list = held.get(m.profileId);
+      if (list) list.push(m);
+      else held.set(m.profileId, [m]);
+    }
+    // Due times are written by streaming passes only, and a pass over a graph's person assigns its
+    // owners: a profile id nobody was evaluated under has none to read.
+    const duesBefore = dueTimes ? await dueTimes.forProfiles(sandboxId, unowned.size === 0 ? profileIds : profileIds.filter((id) => !unowned.has(id))) : undefined;
+    const readsExternal = external !== undefined && group.some(isExternal);
+    for (let i = 0; i < people.length; i++) {
+      await pass.slice.yieldIfSpent();
+      const person = people[i];
+      const current = new Map((held.get(person.profileId) ?? []).map((m) => [m.audienceId, m]));
+      const heldExternally = readsExternal ? await external.heldBy(sandboxId, person.keys) : undefined;
+      const dues = new Map<string, number | undefined>();
+      const updated: Membership[] = [];
+      for (const audience of group) {
+        let qualifies: boolean;
+        let due: number | undefined;
+        if (isExternal(audience)) {
+          const expiresAt = heldExternally?.get(audience.id);
+          qualifies = heldExternally !== undefined && heldExternally.has(audience.id) && (expiresAt === undefined || at < expiresAt);
+          due = qualifies ? expiresAt : undefined;
+        } else {
+          const evaluator = this.evaluator(audience).expression;
+          const input = {
+            profile: profiles[i].attributes,
+            events: events?.[i] ?? [],
+            now: at,
+            inSegment: (ref: string) => {
+              const m = current.get(ref) ?? current.get(pass.idByName.get(ref) ?? '');
+              return m !== undefined && m.status !== 'exited';
+            },
+          };
+          qualifies = evaluator.matches(input);
+          due = dueTimes && evaluator.readsClock ? evaluator.nextChangeAt(input) : undefined;
+        }
+        if (dueTimes) dues.set(audience.id, due === undefined ? undefined : Math.max(due, at + 1));
+        const next = nextMembership(current.get(audience.id), qualifies, at, person.profileId, audience.id);
+        if (next) {
+          current.set(audience.id, next);
+          updated.push(next);
+        }
+      }
+      pass.written.push(...updated);
+      for (const m of updated) if (isEntryOrExit(m)) pass.changes.push(m);
+      if (duesBefore) pass.earliestDue = Math.min(pass.earliestDue, dueChanges(person.profileId, foundBy[i], dues, duesBefore.get(person.profileId), pass.dueChanges));
+    }
   }
 
   private evaluator(audience: Audience): CompiledAudience {
@@ -220,7 +262,15 @@ export class StreamingAudiences {
   }
 }
 
-const NEEDS_NOTHING: PassNeeds = { events: false, lookbackMs: 0, computedAttributes: false };
+/** Collects the due times of a person that changed; returns the person's earliest due time. */
+function dueChanges(profileId: string, identityKey: IdentityKey, dues: Map<string, number | undefined>, before: Map<string, number> | undefined, out: DueChange[]): number {
+  let earliest = Infinity;
+  for (const [audienceId, dueAt] of dues) {
+    if (dueAt !== undefined) earliest = Math.min(earliest, dueAt);
+    if (before?.get(audienceId) !== dueAt) out.push({ profileId, audienceId, dueAt, identityKey });
+  }
+  return earliest;
+}
 
 /** Whether a profile path the PQL reads is (within, or the whole of) the computed attributes. */
 function readsComputedAttributes(path: string): boolean {

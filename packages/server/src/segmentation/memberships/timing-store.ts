@@ -28,6 +28,8 @@ export interface DueStore {
   set(sandboxId: string, changes: readonly DueChange[]): Promise<void>;
   /** The profile's current due times, audience id → epoch ms. */
   forProfile(sandboxId: string, profileId: string): Promise<Map<string, number>>;
+  /** `forProfile` of many profiles in one read: profile id → audience id → epoch ms (profiles without due times absent). */
+  forProfiles(sandboxId: string, profileIds: readonly string[]): Promise<Map<string, Map<string, number>>>;
   /** Entries due at or before `at`, earliest first, across sandboxes. */
   dueBy(at: number, limit: number): Promise<DueEntry[]>;
   /** Removes an entry if it still holds `dueAt` (a re-evaluation that set a new time keeps it). */
@@ -43,6 +45,8 @@ export interface IdentityOwnerStore {
   ownersOf(sandboxId: string, keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>>;
   /** Identities last evaluated under a profile id. */
   keysOf(sandboxId: string, profileId: string): Promise<IdentityKey[]>;
+  /** `keysOf` of many profile ids in one read (profile ids owning nothing absent). */
+  keysOfProfiles(sandboxId: string, profileIds: readonly string[]): Promise<Map<string, IdentityKey[]>>;
   /** Records that each profile's `keys` now belong to it, in one write. */
   assign(sandboxId: string, assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[]): Promise<void>;
   forgetKeys(sandboxId: string, keys: readonly IdentityKey[]): Promise<void>;
