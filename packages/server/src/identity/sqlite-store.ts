@@ -1,4 +1,5 @@
 /** Embedded (SQLite) implementation of the identity store: nodes and links keyed by graph. */
+import { multiRowWriter } from '../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
 import type { IdentitySettings } from './linking.ts';
@@ -55,28 +56,33 @@ export class SqliteIdentityStore implements IdentityStore {
     this.findNode = db.prepare('SELECT graph_id FROM identity_nodes WHERE sandbox_id = ? AND ns = ? AND value = ?').pluck();
     const delNodes = db.prepare('DELETE FROM identity_nodes INDEXED BY identity_nodes_graph WHERE sandbox_id = ? AND graph_id = ?');
     const delLinks = db.prepare('DELETE FROM identity_links WHERE sandbox_id = ? AND graph_id = ?');
-    const putNode = db.prepare(
-      `INSERT INTO identity_nodes (sandbox_id, ns, value, graph_id, type, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sandbox_id, ns, value) DO UPDATE SET graph_id = excluded.graph_id, type = excluded.type,
+    // A slice of new people writes hundreds of nodes and links: multi-row statements, not a call per row.
+    const putNodes = multiRowWriter(
+      db,
+      'INSERT INTO identity_nodes (sandbox_id, ns, value, graph_id, type, first_seen, last_seen)',
+      7,
+      `ON CONFLICT (sandbox_id, ns, value) DO UPDATE SET graph_id = excluded.graph_id, type = excluded.type,
          first_seen = excluded.first_seen, last_seen = excluded.last_seen`,
     );
-    const putLink = db.prepare(
-      'INSERT INTO identity_links (sandbox_id, graph_id, a_ns, a_value, b_ns, b_value, dataset_id, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const putLinks = multiRowWriter(db, 'INSERT INTO identity_links (sandbox_id, graph_id, a_ns, a_value, b_ns, b_value, dataset_id, created_at, last_seen)', 9);
     this.save = db.transaction((sandboxId: string, graphs: readonly IdentityGraph[], deleted: readonly string[], created: ReadonlySet<string> | undefined) => {
       for (const id of deleted) {
         delNodes.run(sandboxId, id);
         delLinks.run(sandboxId, id);
       }
+      const nodes: unknown[][] = [];
+      const links: unknown[][] = [];
       for (const g of graphs) {
         if (!created?.has(g.id)) delLinks.run(sandboxId, g.id);
-        for (const n of g.nodes.values()) putNode.run(sandboxId, n.namespace, n.value, g.id, n.type, n.firstSeen, n.lastSeen);
+        for (const n of g.nodes.values()) nodes.push([sandboxId, n.namespace, n.value, g.id, n.type, n.firstSeen, n.lastSeen]);
         for (const l of g.links) {
           const a = g.nodes.get(l.a)!;
           const b = g.nodes.get(l.b)!;
-          putLink.run(sandboxId, g.id, a.namespace, a.value, b.namespace, b.value, l.datasetId, l.createdAt, l.lastSeen);
+          links.push([sandboxId, g.id, a.namespace, a.value, b.namespace, b.value, l.datasetId, l.createdAt, l.lastSeen]);
         }
       }
+      putNodes(nodes);
+      putLinks(links);
     });
   }
 

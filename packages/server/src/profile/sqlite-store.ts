@@ -1,4 +1,5 @@
 /** Embedded (SQLite) implementation of the profile store: fragments, the record-identity index, merge policies. */
+import { multiRowWriter } from '../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { IdentityKey } from '../identity/graph.ts';
@@ -53,10 +54,7 @@ export class SqliteProfileStore implements ProfileStore {
       `INSERT INTO profile_fragments (sandbox_id, identity, dataset_id, updated_at, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sandbox_id, identity, dataset_id) DO UPDATE SET updated_at = excluded.updated_at, attributes = excluded.attributes`,
     );
-    const putIndex = db.prepare(
-      `INSERT OR IGNORE INTO record_identities (sandbox_id, identity, seq, ts, dataset_id, kind, is_primary, in_profile, event_type)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const putIndex = multiRowWriter(db, 'INSERT OR IGNORE INTO record_identities (sandbox_id, identity, seq, ts, dataset_id, kind, is_primary, in_profile, event_type)', 9);
     this.applyBatch = db.transaction((sandboxId: string, batch: ProjectionBatch) => {
       for (const f of batch.fragments) {
         const existing = this.getFragment.get(sandboxId, f.identity, f.datasetId) as { updated_at: number; attributes: string } | undefined;
@@ -70,9 +68,7 @@ export class SqliteProfileStore implements ProfileStore {
         const merged = f.updatedAt >= existing.updated_at ? deepMerge(current, f.attributes) : deepMerge(structuredClone(f.attributes), current);
         putFragment.run(sandboxId, f.identity, f.datasetId, Math.max(existing.updated_at, f.updatedAt), JSON.stringify(merged));
       }
-      for (const e of batch.index) {
-        putIndex.run(sandboxId, e.identity, e.seq, e.timestamp, e.datasetId, e.kind, e.primary ? 1 : 0, e.inProfile ? 1 : 0, e.eventType ?? null);
-      }
+      putIndex(batch.index.map((e) => [sandboxId, e.identity, e.seq, e.timestamp, e.datasetId, e.kind, e.primary ? 1 : 0, e.inProfile ? 1 : 0, e.eventType ?? null]));
     });
   }
 
