@@ -45,7 +45,7 @@ test('a body larger than the whole bound is not cached, and re-putting a positio
 test('re-reading a person\'s events reads and parses only the events not read before', async () => {
   const seqsRead: number[][] = [];
   const timeline = [3, 2, 1];
-  const store = { eventSeqs: async () => timeline };
+  const store = { eventSeqsOfPeople: async (_s: string, people: readonly unknown[]) => people.map(() => timeline) };
   const records = {
     readSeqs: async (seqs: readonly number[]) => {
       seqsRead.push([...seqs]);

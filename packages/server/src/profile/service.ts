@@ -131,11 +131,8 @@ export class ProfileService {
   /** Identity keys whose data makes up the person under a policy (the graph, or just the identity). */
   async members(sandboxId: string, key: IdentityKey, policy: Pick<MergePolicy, 'identityGraph'>): Promise<ProfileMembers | undefined> {
     const { namespace, value } = splitIdentityKey(key);
-    const graph = await this.identity.graphOf(sandboxId, namespace, value);
-    if (graph && policy.identityGraph.type === 'pdg') return { profileId: graph.id, keys: [...graph.nodes.keys()] };
-    const known =
-      graph !== undefined || (await this.store.fragments(sandboxId, [key])).length > 0 || (await this.store.recordSeqs(sandboxId, [key])).length > 0;
-    return known ? { profileId: graph?.id ?? soloProfileId(key), keys: [key] } : undefined;
+    const stored = await this.identity.keyOf(sandboxId, namespace, value);
+    return (await this.membersMany(sandboxId, [stored], policy)).get(stored);
   }
 
   /**
@@ -217,15 +214,7 @@ export class ProfileService {
 
   /** The most recent events of a person's identities, newest first (for audience evaluation). */
   async eventsOf(sandboxId: string, keys: readonly IdentityKey[], limit: number, options: { from?: number } = {}): Promise<JsonObject[]> {
-    const seqs = await this.store.eventSeqs(sandboxId, keys, { limit, ...(options.from !== undefined ? { from: options.from } : {}) });
-    if (seqs.length === 0) return [];
-    const bodies = await this.eventBodies(seqs);
-    const out: JsonObject[] = [];
-    for (const seq of seqs) {
-      const body = bodies.get(seq);
-      if (body) out.push(body);
-    }
-    return out;
+    return (await this.eventsOfPeople(sandboxId, [keys], limit, options))[0];
   }
 
   /** `eventsOf` for many people (each a list of identity keys) with one index read and one body read for all. */
