@@ -14,6 +14,13 @@ import { openPqlDatabase } from '../sql/test-support.ts';
 import { gatherEventLists } from './event-lists.ts';
 import { JOB_DDL, JOB_TABLES, countTransitions, dependencyLevels, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 
+/** Orders "profile/audience-index" keys as the transitions come. */
+function byProfileThenAudience(a: string, b: string): number {
+  const [pa, ia] = a.split('/');
+  const [pb, ib] = b.split('/');
+  return pa < pb ? -1 : pa > pb ? 1 : Number(ia) - Number(ib);
+}
+
 const NOW = Date.parse('2025-06-18T15:00:00Z');
 const TYPES = ['commerce.checkouts', 'commerce.productViews', 'web.webpagedetails.pageViews', 'addToCart'];
 
@@ -96,10 +103,12 @@ test('evaluation in dependency order gives the members the in-memory engine find
     assert.deepEqual(us, { audienceId: 'us', realized: usMembers - 2, existing: 2, exited: 1, total: usMembers });
 
     const written = [];
-    for await (const rows of streamTransitions(db.connection, NOW, 100)) {
+    for await (const rows of streamTransitions(db.connection, NOW, 100, AUDIENCES.map((a) => a.id))) {
       assert.ok(rows.length <= 100 + 2048, 'batches stay near the asked size');
       written.push(...rows);
     }
+    const order = written.map((m) => `${m.profileId}/${AUDIENCES.findIndex((a) => a.id === m.audienceId)}`);
+    assert.deepEqual(order, [...order].sort(byProfileThenAudience), 'rows come by profile, then audience (both indexes written in place)');
     const byKey = new Map(written.map((m) => [`${m.audienceId}/${m.profileId}`, m]));
     assert.deepEqual(byKey.get('us/p0000'), { audienceId: 'us', profileId: 'p0000', status: 'existing', lastQualificationTime: 5, updatedAt: NOW });
     assert.deepEqual(byKey.get('us/p0001'), { audienceId: 'us', profileId: 'p0001', status: 'exited', lastQualificationTime: 6, updatedAt: NOW });

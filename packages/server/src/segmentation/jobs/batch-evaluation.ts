@@ -8,9 +8,9 @@
  * @example
  *   await evaluateLevels(connection, audiences, { now, useInput: (policy) => inputs.select(policy) });
  *   const counts = await countTransitions(connection, ids);
- *   for await (const rows of streamTransitions(connection, now, 10_000)) await store.put(sandboxId, rows);
+ *   for await (const rows of streamTransitions(connection, now, 10_000, ids)) await store.put(sandboxId, rows);
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Expr } from '../pql/ast.ts';
 import { compileToSql } from '../sql/compile.ts';
 import { PQL_TABLES } from '../sql/input-layout.ts';
@@ -122,15 +122,26 @@ async function evaluateGroup(connections: readonly DuckDBConnection[], group: re
   await Promise.all(connections.map(work));
 }
 
-/** The transitions query: entries, realized → existing, and exits, as rows to write. */
+/**
+ * The transitions query: entries, realized → existing, and exits, as rows to write, ordered by
+ * profile then audience. In that order both of the membership table's indexes grow where they
+ * were last written: (sandbox, profile) appends, and (sandbox, audience, profile) has one insertion
+ * point per audience. Audience-major order swept the whole profile index once per audience (4.5M
+ * rows: 15.9 s → 10.9 s in SQLite). Audience and status come back as small codes and the time as
+ * a DOUBLE, so reading a row decodes one string (the profile id), not three and a BigInt.
+ */
 function transitionsSql(): string {
-  return `SELECT coalesce(j.audience_id, c.audience_id) AS audience_id, coalesce(j.profile_id, c.profile_id) AS profile_id,
-      CASE WHEN c.profile_id IS NULL THEN 'realized' WHEN j.profile_id IS NULL THEN 'exited' ELSE 'existing' END AS status,
-      CASE WHEN c.profile_id IS NULL THEN $now::BIGINT ELSE c.lqt END AS lqt
+  return `SELECT list_position($audiences, coalesce(j.audience_id, c.audience_id))::INTEGER AS audience,
+      coalesce(j.profile_id, c.profile_id) AS profile_id,
+      (CASE WHEN c.profile_id IS NULL THEN 0 WHEN j.profile_id IS NULL THEN 2 ELSE 1 END)::INTEGER AS status,
+      (CASE WHEN c.profile_id IS NULL THEN $now::BIGINT ELSE c.lqt END)::DOUBLE AS lqt
     FROM ${JOB_TABLES.members} j FULL OUTER JOIN ${JOB_TABLES.current} c ON c.audience_id = j.audience_id AND c.profile_id = j.profile_id
     WHERE c.profile_id IS NULL OR j.profile_id IS NULL OR c.status = 'realized'
-    ORDER BY 1, 2`;
+    ORDER BY 2, 1`;
 }
+
+/** Status codes of `transitionsSql`. */
+const STATUS_BY_CODE: readonly MembershipStatus[] = ['realized', 'existing', 'exited'];
 
 /**
  * Counts per audience: entered (realized), stayed (existing), left (exited), members after.
@@ -154,14 +165,32 @@ export async function countTransitions(connection: DuckDBConnection, audienceIds
 
 /**
  * The membership rows the job must write, in batches of `batchSize` (a profile that stays
- * `existing` needs no write).
+ * `existing` needs no write), ordered by profile then audience. `audienceIds` names every audience
+ * of `job_members` and `job_current_members`.
  */
-export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<Membership[]> {
-  const result = await connection.stream(transitionsSql(), { now });
+export async function* streamTransitions(
+  connection: DuckDBConnection,
+  now: number,
+  batchSize: number,
+  audienceIds: readonly string[],
+): AsyncGenerator<Membership[]> {
+  const result = await connection.stream(transitionsSql(), { now, audiences: listValue([...audienceIds]) }, { now: BIGINT, audiences: LIST(VARCHAR) });
   let batch: Membership[] = [];
-  for await (const rows of result.yieldRows()) {
-    for (const r of rows) {
-      batch.push({ audienceId: String(r[0]), profileId: String(r[1]), status: String(r[2]) as MembershipStatus, lastQualificationTime: Number(r[3]), updatedAt: now });
+  for await (const chunk of result) {
+    const audiences = chunk.getColumnVector(0);
+    const profiles = chunk.getColumnVector(1);
+    const statuses = chunk.getColumnVector(2);
+    const times = chunk.getColumnVector(3);
+    for (let row = 0; row < chunk.rowCount; row++) {
+      const audienceId = audienceIds[(audiences.getItem(row) as number) - 1];
+      if (audienceId === undefined) throw new Error('a transition names an audience the job was not given');
+      batch.push({
+        audienceId,
+        profileId: profiles.getItem(row) as string,
+        status: STATUS_BY_CODE[statuses.getItem(row) as number],
+        lastQualificationTime: times.getItem(row) as number,
+        updatedAt: now,
+      });
     }
     if (batch.length >= batchSize) {
       yield batch;

@@ -55,7 +55,7 @@ export async function evaluateAndWrite(
   const counts = await countTransitions(connection, audiences.map((a) => a.id));
   const writeStarted = performance.now();
   let written = 0;
-  for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH)) {
+  for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH, audiences.map((a) => a.id))) {
     if (options.shouldStop?.()) throw new JobInterrupted();
     await memberships.put(sandboxId, batch);
     written += batch.length;
