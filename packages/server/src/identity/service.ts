@@ -114,6 +114,9 @@ export class IdentityService {
       }
     };
 
+    // Every key of the batch looked up at once (one read transaction), before any record is linked;
+    // what linking changes later is kept in graphOfKey as it goes.
+    await lookup([...new Set(items.flatMap((item) => item.identities.filter((i) => isStitchable(i.type)).map((i) => i.key)))]);
     for (const item of items) {
       const stitchable = item.identities.filter((i) => isStitchable(i.type));
       if (stitchable.length === 0) {

@@ -1,6 +1,6 @@
 /** Embedded (SQLite) implementation of the identity store: nodes and links keyed by graph. */
 import { multiRowWriter } from '../storage/multi-row.ts';
-import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, readTogether, type SqliteDatabase } from '../storage/sqlite.ts';
 import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
 import type { IdentitySettings } from './linking.ts';
 import type { IdentityType, Namespace } from './namespaces.ts';
@@ -108,17 +108,22 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]) {
     const out = new Map<IdentityKey, string>();
-    for (const key of keys) {
-      const i = key.indexOf('\u0000');
-      const graphId = this.findNode.get(sandboxId, key.slice(0, i), key.slice(i + 1)) as string | undefined;
-      if (graphId) out.set(key, graphId);
-    }
+    // One point read per key (a JSON IN-list cost more per key), all in one read transaction.
+    const find = () => {
+      for (const key of keys) {
+        const i = key.indexOf('\u0000');
+        const graphId = this.findNode.get(sandboxId, key.slice(0, i), key.slice(i + 1)) as string | undefined;
+        if (graphId) out.set(key, graphId);
+      }
+    };
+    if (keys.length > 1) readTogether(this.db, find);
+    else find();
     return out;
   }
 
   async loadGraphs(sandboxId: string, graphIds: readonly string[]) {
     const { nodesOf, linksOf } = this;
-    return graphIds.map((id): IdentityGraph => {
+    return readTogether(this.db, () => graphIds.map((id): IdentityGraph => {
       const nodes = (nodesOf.all(sandboxId, id) as NodeRow[]).map((r) => ({
         key: identityKey(r.ns, r.value),
         namespace: r.ns,
@@ -135,7 +140,7 @@ export class SqliteIdentityStore implements IdentityStore {
         lastSeen: r.last_seen,
       }));
       return { id, nodes: new Map(nodes.map((n) => [n.key, n])), links };
-    });
+    }));
   }
 
   async graphKeys(sandboxId: string, graphIds: readonly string[]) {

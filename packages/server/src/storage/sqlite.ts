@@ -94,6 +94,28 @@ export function prepared(db: SqliteDatabase, sql: string): Database.Statement {
 }
 
 /**
+ * Runs `read` inside one read transaction, so the statements it runs share one snapshot and one
+ * lock. A statement outside a transaction begins and ends its own: on Linux two `fcntl` lock
+ * calls and an `fstat` on the database file, about 6 µs on a 2-core VM, against about 1 µs for the
+ * index probe itself (a point read by primary key: 7.3 µs alone, 0.96 µs among 1,000 in one
+ * transaction). Inside a transaction already, `read` simply runs in it. `read` must not await:
+ * the transaction ends when it returns.
+ *
+ * @example
+ *   const ids = readTogether(db, () => keys.map((k) => find.get(sandboxId, k)));
+ */
+export function readTogether<T>(db: SqliteDatabase, read: () => T): T {
+  if (db.inTransaction) return read();
+  prepared(db, 'BEGIN DEFERRED').run();
+  try {
+    return read();
+  } finally {
+    // A read-only transaction commits without writing; it only releases the snapshot and the lock.
+    if (db.inTransaction) prepared(db, 'COMMIT').run();
+  }
+}
+
+/**
  * Applies the not-yet-applied steps of one domain's migrations, in order, each in a transaction.
  * Steps are append-only: never edit a step that has shipped.
  */

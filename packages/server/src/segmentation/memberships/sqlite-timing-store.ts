@@ -1,7 +1,7 @@
 /** Embedded (SQLite) implementations of the membership due-time table and the identity owners. */
 import type { IdentityKey } from '../../identity/graph.ts';
 import { multiRowWriter } from '../../storage/multi-row.ts';
-import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { migrate, prepared, readTogether, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { DueChange, DueEntry, DueStore, IdentityOwnerStore } from './timing-store.ts';
 
 const MIGRATIONS = [
@@ -15,7 +15,7 @@ const MIGRATIONS = [
    CREATE INDEX membership_identity_owners_profile ON membership_identity_owners (sandbox_id, profile_id);`,
 ];
 
-/** Up to this many keys, a point read each beats one JSON IN-list. */
+/** Up to this many keys, a point read each (in one read transaction) beats one JSON IN-list. */
 const ONE_BY_ONE = 8;
 
 interface DueRow {
@@ -140,10 +140,14 @@ export class SqliteIdentityOwnerStore implements IdentityOwnerStore {
       return owners;
     }
     const get = prepared(this.db, 'SELECT profile_id FROM membership_identity_owners WHERE sandbox_id = ? AND identity_key = ?').pluck();
-    for (const key of keys) {
-      const owner = get.get(sandboxId, key) as string | undefined;
-      if (owner !== undefined) owners.set(key, owner);
-    }
+    const read = () => {
+      for (const key of keys) {
+        const owner = get.get(sandboxId, key) as string | undefined;
+        if (owner !== undefined) owners.set(key, owner);
+      }
+    };
+    if (keys.length > 1) readTogether(this.db, read);
+    else read();
     return owners;
   }
 
