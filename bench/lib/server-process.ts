@@ -1,5 +1,5 @@
 /**
- * Runs a benchmark's server in its own Node process (with tsx's loader), so the server and the
+ * Runs a benchmark's server in its own Node process (with Meridian's TypeScript loader), so the server and the
  * load generator each get a core instead of sharing one event loop. Reports the child's memory
  * and CPU use; with BENCH_CPU_PROF=<dir> the child writes a V8 CPU profile there when it stops.
  *
@@ -65,7 +65,7 @@ function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: 
 export async function startServerProcess(script: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const child = fork(entry, [], {
-    execArgv: ['--import', import.meta.resolve('tsx'), ...profilingArgs()],
+    execArgv: ['--import', import.meta.resolve('meridian/loader'), ...profilingArgs()],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

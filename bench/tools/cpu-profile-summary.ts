@@ -5,7 +5,7 @@
  * hottest functions.
  *
  * @example
- *   node --import tsx bench/tools/cpu-profile-summary.ts /tmp/prof/CPU.20260101.123.cpuprofile
+ *   node --import meridian/loader bench/tools/cpu-profile-summary.ts /tmp/prof/CPU.20260101.123.cpuprofile
  */
 import { readFileSync } from 'node:fs';
 
@@ -107,7 +107,7 @@ export function summarizeProfile(profile: CpuProfile, count = 25): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const path = process.argv[2];
   if (!path) {
-    process.stderr.write('usage: node --import tsx bench/tools/cpu-profile-summary.ts <file.cpuprofile>\n');
+    process.stderr.write('usage: node --import meridian/loader bench/tools/cpu-profile-summary.ts <file.cpuprofile>\n');
     process.exit(2);
   }
   process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile)}\n`);

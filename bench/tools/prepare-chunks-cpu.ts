@@ -7,9 +7,9 @@
  * the ids and bodies, to check that a change keeps the output.
  *
  * @example
- *   node --import tsx bench/tools/prepare-chunks-cpu.ts                       # 200,000 rows, one run
- *   node --import tsx bench/tools/prepare-chunks-cpu.ts --rows=50000 --runs=3  # best of 3 runs
- *   node --cpu-prof --import tsx bench/tools/prepare-chunks-cpu.ts --no-baseline  # profile prepareChunks alone
+ *   node --import meridian/loader bench/tools/prepare-chunks-cpu.ts                       # 200,000 rows, one run
+ *   node --import meridian/loader bench/tools/prepare-chunks-cpu.ts --rows=50000 --runs=3  # best of 3 runs
+ *   node --cpu-prof --import meridian/loader bench/tools/prepare-chunks-cpu.ts --no-baseline  # profile prepareChunks alone
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';

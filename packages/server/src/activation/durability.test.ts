@@ -35,7 +35,7 @@ async function freePort(): Promise<number> {
 }
 
 async function start() {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'meridian/loader', 'packages/server/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, MERIDIAN_PORT: String(port), MERIDIAN_HOST: '127.0.0.1', MERIDIAN_ADMIN_KEY: ADMIN_KEY, MERIDIAN_DATA_DIR: dataDir, MERIDIAN_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -40,7 +40,7 @@ let port: number;
 let current: Child | undefined;
 
 async function startChild(): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'meridian/loader', 'packages/server/src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -12,7 +12,7 @@ test('a worker thread lowers its own priority and leaves the process\'s main thr
   const before = getPriority(process.pid);
   // The worker asks through the same module; it reports its thread id and what the kernel says.
   const source = `
-    import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(new URL('./thread-priority.ts', import.meta.url).href)}); })
+    import(${JSON.stringify(import.meta.resolve('meridian/loader'))}).then(() => import(${JSON.stringify(new URL('./thread-priority.ts', import.meta.url).href)}))
       .then(({ lowerThreadPriority, currentThreadId }) => {
         const lowered = lowerThreadPriority(10);
         require('node:worker_threads').parentPort.postMessage({ lowered, tid: currentThreadId(), nice: require('node:os').getPriority(currentThreadId()) });

@@ -81,7 +81,7 @@ describe('the demo storefront with the web SDK against a real Meridian server', 
   it('shows the page-wide activity on load without flicker, keeps the device ID cookie, and reports the display', async () => {
     const { context, page, edge } = await visitor();
     // Every animation frame, note whether the default hero was ever on screen.
-    // (A string: tsx would wrap named functions in a helper the page does not have.)
+    // (A string: the page must get exactly this source, not our loader's compiled form of it.)
     await page.addInitScript({
       content: `window.heroFrames = [];
         requestAnimationFrame(function watch() {

@@ -1,7 +1,7 @@
 /**
  * Starting a worker thread from a module beside this one, in TypeScript or compiled JavaScript.
- * Node 20 does not hand the parent's `--import tsx` hooks on to worker threads, so a TypeScript
- * worker registers them itself before loading its module.
+ * Node 20 does not hand the parent's `--import` hooks on to worker threads, so a TypeScript
+ * worker registers Meridian's loader (`loader/register.mjs`) itself before loading its module.
  *
  * @example
  *   const worker = startModuleWorker(siblingModule(import.meta.url, 'batch-worker'), { job });
@@ -42,7 +42,7 @@ export function threadNameOf(module: URL): string {
 export function startModuleWorker(module: URL, workerData: unknown): Worker {
   const target = JSON.stringify(module.href);
   const source = module.pathname.endsWith('.ts')
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${target}); });`
+    ? `import(${JSON.stringify(import.meta.resolve('meridian/loader'))}).then(() => import(${target}));`
     : `import(${target});`;
   return new Worker(nameThreadSource(threadNameOf(module)) + source, { eval: true, workerData });
 }
