@@ -3,15 +3,26 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite, readTogether } from './sqlite.ts';
+import { openSqlite, readTogether, type SqliteDatabase } from './sqlite.ts';
+
+/** Two connections to one new database holding an empty table `t (v INTEGER)`, closed and removed after `use`. */
+function withTwoConnections(use: (mine: SqliteDatabase, other: SqliteDatabase) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-tx-'));
+  const path = join(dir, 'x.db');
+  const mine = openSqlite(path);
+  const other = openSqlite(path);
+  try {
+    mine.exec('CREATE TABLE t (v INTEGER)');
+    use(mine, other);
+  } finally {
+    mine.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 test('a transaction takes the write lock when it begins, so a commit by another connection cannot strand it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-tx-'));
-  try {
-    const path = join(dir, 'x.db');
-    const mine = openSqlite(path);
-    const other = openSqlite(path);
-    mine.exec('CREATE TABLE t (v INTEGER)');
+  withTwoConnections((mine, other) => {
     other.pragma('busy_timeout = 0');
     const readThenWrite = (interleave: () => void) =>
       mine.transaction(() => {
@@ -35,20 +46,11 @@ test('a transaction takes the write lock when it begins, so a commit by another 
     // SQLite's default (DEFERRED): the other commit succeeds and ours fails at once, without waiting.
     assert.throws(() => readThenWrite(() => other.prepare('INSERT INTO t VALUES (3)').run()).deferred(), { code: 'SQLITE_BUSY_SNAPSHOT' });
     assert.deepEqual(mine.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 3]);
-    mine.close();
-    other.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('readTogether runs reads in one snapshot, ends it even when a read throws, and joins a transaction already open', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-tx-'));
-  try {
-    const path = join(dir, 'x.db');
-    const mine = openSqlite(path);
-    const other = openSqlite(path);
-    mine.exec('CREATE TABLE t (v INTEGER)');
+  withTwoConnections((mine, other) => {
     const count = mine.prepare('SELECT count(*) FROM t').pluck();
 
     // Inside: one snapshot, so a commit by another connection between two reads is not seen by the second.
@@ -56,25 +58,21 @@ test('readTogether runs reads in one snapshot, ends it even when a read throws, 
       const before = count.get();
       other.prepare('INSERT INTO t VALUES (1)').run();
       return [before, count.get(), mine.inTransaction];
-    });
-    assert.deepEqual(seen, [0, 0, true]);
-    assert.equal(mine.inTransaction, false, 'the read transaction ended');
-    assert.equal(count.get(), 1, 'the next read sees the commit');
+  });
+  assert.deepEqual(seen, [0, 0, true]);
+  assert.equal(mine.inTransaction, false, 'the read transaction ended');
+  assert.equal(count.get(), 1, 'the next read sees the commit');
 
-    // A failing read still ends the transaction: the connection is not left holding a snapshot.
-    assert.throws(() => readTogether(mine, () => mine.prepare('SELECT * FROM missing').all()), /no such table/);
-    assert.equal(mine.inTransaction, false);
+  // A failing read still ends the transaction: the connection is not left holding a snapshot.
+  assert.throws(() => readTogether(mine, () => mine.prepare('SELECT * FROM missing').all()), /no such table/);
+  assert.equal(mine.inTransaction, false);
 
-    // Within a write transaction it neither begins nor commits anything of its own.
-    mine.transaction(() => {
-      mine.prepare('INSERT INTO t VALUES (2)').run();
-      assert.equal(readTogether(mine, () => count.get()), 2);
-      assert.equal(mine.inTransaction, true);
-    })();
-    assert.equal(count.get(), 2);
-    mine.close();
-    other.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Within a write transaction it neither begins nor commits anything of its own.
+  mine.transaction(() => {
+    mine.prepare('INSERT INTO t VALUES (2)').run();
+    assert.equal(readTogether(mine, () => count.get()), 2);
+    assert.equal(mine.inTransaction, true);
+  })();
+  assert.equal(count.get(), 2);
+  });
 });
