@@ -136,3 +136,48 @@ test('impressions a failed flush could not write are kept and written by the nex
   assert.equal(total('impressions'), 2);
   db.close();
 });
+
+test('a batch of impressions is stored exactly as the same impressions written one by one', async () => {
+  const DAY = 86_400_000;
+  const t0 = Date.parse('2026-03-01T23:00:00Z');
+  const earlier = [{ activityId: 'act-a', experienceId: 'A', visitorKey: 'v1', audiences: ['gold'], at: t0 - DAY }];
+  // Repeats of one visitor (across midnight), an earlier visitor returning, two activities and
+  // experiences, audiences that differ between a visitor's rows (the first row's are kept).
+  const batch = [
+    { activityId: 'act-a', experienceId: 'A', visitorKey: 'v1', audiences: ['gold', 'gold'], at: t0 },
+    { activityId: 'act-a', experienceId: 'B', visitorKey: 'v2', audiences: ['new'], at: t0 + 1_000 },
+    { activityId: 'act-a', experienceId: 'B', visitorKey: 'v2', audiences: ['other'], at: t0 + 2 * 3_600_000 },
+    { activityId: 'act-a', experienceId: 'B', visitorKey: 'v2', audiences: [], at: t0 + 500 },
+    { activityId: 'act-b', experienceId: 'A', visitorKey: 'v2', audiences: [], at: t0 + 5 },
+    { activityId: 'act-a', experienceId: 'A', visitorKey: 'v3', audiences: ['x', 'y'], at: t0 + DAY },
+    { activityId: 'act-a', experienceId: 'A', visitorKey: 'v1', audiences: ['gold'], at: t0 + 3 },
+  ];
+  const stores = [openSqlite(':memory:'), openSqlite(':memory:')].map((db) => ({ db, store: new SqliteDecisioningStore(db) }));
+  const [oneByOne, together] = stores;
+  for (const { store } of stores) await store.recordImpressions('sbx', earlier);
+  for (const row of batch) await oneByOne.store.recordImpressions('sbx', [row]);
+  await together.store.recordImpressions('sbx', batch);
+  const state = async ({ db, store }: (typeof stores)[number]) => ({
+    visitors: db.prepare('SELECT * FROM decisioning_visitors ORDER BY activity_id, visitor_key, experience_id').all(),
+    totals: await Promise.all(['act-a', 'act-b'].map((id) => store.experienceTotals('sbx', id))),
+    audiences: await Promise.all(['act-a', 'act-b'].map((id) => store.audienceTotals('sbx', id))),
+    daily: await Promise.all(['act-a', 'act-b'].map((id) => store.dailyTotals('sbx', id))),
+  });
+  const expected = await state(oneByOne);
+  assert.deepEqual(await state(together), expected);
+  // And the figures are the intended ones, not two equal mistakes.
+  const v2 = (expected.visitors as { activity_id: string; visitor_key: string; experience_id: string; impressions: number; first_seen: number; last_seen: number; audiences: string }[])
+    .find((v) => v.activity_id === 'act-a' && v.visitor_key === 'v2' && v.experience_id === 'B')!;
+  assert.deepEqual([v2.impressions, v2.first_seen, v2.last_seen, v2.audiences], [3, t0 + 1_000, t0 + 2 * 3_600_000, '["new"]']);
+  const dailyA = expected.daily[0] as { day: string; experienceId: string; visitors: number; impressions: number }[];
+  assert.deepEqual(
+    dailyA.map((d) => [d.day, d.experienceId, d.visitors, d.impressions]),
+    [
+      ['2026-02-28', 'A', 1, 1],
+      ['2026-03-01', 'A', 0, 2],
+      ['2026-03-01', 'B', 1, 2],
+      ['2026-03-02', 'A', 1, 1],
+      ['2026-03-02', 'B', 0, 1],
+    ],
+  );
+});

@@ -106,24 +106,51 @@ export class SqliteDecisioningStore implements DecisioningStore {
     const insert = prepared(
       this.db,
       `INSERT INTO decisioning_visitors (sandbox_id, activity_id, visitor_key, experience_id, audiences, first_seen, last_seen, impressions, conversions, revenue)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, 0)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
     );
     const seen = prepared(
       this.db,
-      'UPDATE decisioning_visitors SET impressions = impressions + 1, last_seen = max(last_seen, ?) WHERE sandbox_id = ? AND activity_id = ? AND visitor_key = ? AND experience_id = ?',
+      'UPDATE decisioning_visitors SET impressions = impressions + ?, last_seen = max(last_seen, ?) WHERE sandbox_id = ? AND activity_id = ? AND visitor_key = ? AND experience_id = ?',
     );
     const daily = prepared(
       this.db,
-      `INSERT INTO decisioning_daily (sandbox_id, activity_id, experience_id, day, visitors, impressions, conversions, revenue) VALUES (?, ?, ?, ?, ?, 1, 0, 0)
-       ON CONFLICT (sandbox_id, activity_id, experience_id, day) DO UPDATE SET visitors = visitors + excluded.visitors, impressions = impressions + 1`,
+      `INSERT INTO decisioning_daily (sandbox_id, activity_id, experience_id, day, visitors, impressions, conversions, revenue) VALUES (?, ?, ?, ?, ?, ?, 0, 0)
+       ON CONFLICT (sandbox_id, activity_id, experience_id, day) DO UPDATE SET visitors = visitors + excluded.visitors, impressions = impressions + excluded.impressions`,
     );
-    this.db.transaction(() => {
-      for (const row of rows) {
-        const isNew = find.get(sandboxId, row.activityId, row.visitorKey, row.experienceId) === undefined;
-        if (isNew) insert.run(sandboxId, row.activityId, row.visitorKey, row.experienceId, JSON.stringify([...new Set(row.audiences)]), row.at, row.at);
-        else seen.run(row.at, sandboxId, row.activityId, row.visitorKey, row.experienceId);
-        daily.run(sandboxId, row.activityId, row.experienceId, day(row.at), isNew ? 1 : 0);
+    // A flush holds many impressions of the same visitors (every page view of a session): one
+    // read and one write per visitor × activity × experience, one upsert per activity × experience
+    // × day, with the same result as writing the rows one by one.
+    const visitors = new Map<string, { first: ImpressionRow; count: number; last: number }>();
+    const days = new Map<string, { activityId: string; experienceId: string; day: string; visitors: number; impressions: number }>();
+    const dayOf = (row: ImpressionRow) => {
+      const d = day(row.at);
+      const key = `${row.activityId}\u0000${row.experienceId}\u0000${d}`;
+      let tally = days.get(key);
+      if (!tally) days.set(key, (tally = { activityId: row.activityId, experienceId: row.experienceId, day: d, visitors: 0, impressions: 0 }));
+      return tally;
+    };
+    for (const row of rows) {
+      const key = `${row.activityId}\u0000${row.visitorKey}\u0000${row.experienceId}`;
+      const visitor = visitors.get(key);
+      if (visitor) {
+        visitor.count++;
+        visitor.last = Math.max(visitor.last, row.at);
+      } else {
+        visitors.set(key, { first: row, count: 1, last: row.at });
       }
+      dayOf(row).impressions++;
+    }
+    this.db.transaction(() => {
+      for (const { first, count, last } of visitors.values()) {
+        const isNew = find.get(sandboxId, first.activityId, first.visitorKey, first.experienceId) === undefined;
+        if (isNew) {
+          insert.run(sandboxId, first.activityId, first.visitorKey, first.experienceId, JSON.stringify([...new Set(first.audiences)]), first.at, last, count);
+          dayOf(first).visitors++; // a new visitor counts on the day of their first impression
+        } else {
+          seen.run(count, last, sandboxId, first.activityId, first.visitorKey, first.experienceId);
+        }
+      }
+      for (const t of days.values()) daily.run(sandboxId, t.activityId, t.experienceId, t.day, t.visitors, t.impressions);
     }).immediate();
   }
 
