@@ -23,6 +23,8 @@ export const Config = Type.Object({
   ingestMaxRecords: Type.Integer({ minimum: 1 }),
   /** Largest batch file accepted, in bytes. */
   batchMaxBytes: Type.Integer({ minimum: 1024 }),
+  /** Keep a batch worker started and waiting, so an upload does not wait for one to load (~100 MiB idle). */
+  batchWarmWorker: Type.Boolean(),
   /** How often new records are moved from the record log into the lake, in milliseconds. */
   lakeFlushIntervalMs: Type.Integer({ minimum: 10 }),
   queryTimeoutMs: Type.Integer({ minimum: 10 }),
@@ -47,6 +49,14 @@ function integer(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -62,6 +72,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bodyLimitBytes: integer(env, 'MERIDIAN_BODY_LIMIT_BYTES', 5 * 1024 * 1024),
     ingestMaxRecords: integer(env, 'MERIDIAN_INGEST_MAX_RECORDS', 1000),
     batchMaxBytes: integer(env, 'MERIDIAN_BATCH_MAX_BYTES', 10 * 1024 * 1024 * 1024),
+    batchWarmWorker: boolean(env, 'MERIDIAN_BATCH_WARM_WORKER', true),
     lakeFlushIntervalMs: integer(env, 'MERIDIAN_LAKE_FLUSH_MS', 2000),
     queryTimeoutMs: integer(env, 'MERIDIAN_QUERY_TIMEOUT_MS', 30_000),
     queryMaxRows: integer(env, 'MERIDIAN_QUERY_MAX_ROWS', 10_000),

@@ -255,6 +255,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     databasePath: recordsPath,
     durability: config.durability,
     maxBytes: config.batchMaxBytes,
+    warmWorker: config.batchWarmWorker,
     metrics,
     // Batch workers write the record log directly; profiles follow the log, so a nudge per chunk is
     // enough, and a batch never waits for projection (the lag sits in the log, not in memory).

@@ -9,7 +9,7 @@ import { identityKey } from '../identity/graph.ts';
 
 async function platformWith(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-edge-'));
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_edge_test_key_0123456789', ...env }));
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_edge_test_key_0123456789', ...env }));
   await bootstrapPlatform(platform);
   const sandbox = await platform.tenancy.getSandbox('prod');
   const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });

@@ -9,7 +9,7 @@ import { identityKey } from '../identity/graph.ts';
 
 test('the people of many identities at once are those found one identity at a time, under each kind of policy', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-members-many-'));
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_members_many_key_0123456789' }));
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_members_many_key_0123456789' }));
   try {
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');

@@ -10,7 +10,7 @@ import { SqliteProfileStore } from './sqlite-store.ts';
 
 async function platformWithCrm() {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-projector-'));
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_projector_test_key_0123456789' }));
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_projector_test_key_0123456789' }));
   await bootstrapPlatform(platform);
   const sandbox = await platform.tenancy.getSandbox('prod');
   const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });

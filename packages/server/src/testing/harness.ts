@@ -40,6 +40,8 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     MERIDIAN_DATA_DIR: dir,
     MERIDIAN_ADMIN_KEY: TEST_ADMIN_KEY,
     MERIDIAN_LOG_LEVEL: 'silent',
+    // Hundreds of test servers: a waiting batch worker each would cost the suite minutes of CPU.
+    MERIDIAN_BATCH_WARM_WORKER: 'false',
     ...env,
   });
   const running = await startServer(config, { printKey: false });

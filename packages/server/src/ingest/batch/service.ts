@@ -70,6 +70,8 @@ export interface BatchServiceOptions {
   chunkRows?: number;
   /** Batches processed at the same time (default 1). */
   concurrency?: number;
+  /** Keep a worker started and waiting for the next batch (see `BatchRunnerOptions.keepWarm`). */
+  warmWorker?: boolean;
   metrics: BatchMetrics;
   /**
    * Told on the main thread each time a chunk of new records is durable in the record log, so the
@@ -91,6 +93,11 @@ export interface WrittenChunk {
 export class BatchService {
   private readonly runner: BatchRunner;
 
+  /** Whether a batch worker is started and waiting for the next upload (`MERIDIAN_BATCH_WARM_WORKER`). */
+  get workerWarm(): boolean {
+    return this.runner.warm;
+  }
+
   constructor(
     private readonly store: BatchStore,
     private readonly catalog: CatalogService,
@@ -100,7 +107,7 @@ export class BatchService {
   ) {
     const { metrics, onChunkWritten } = options;
     this.runner = new BatchRunner(
-      { databasePath: options.databasePath, durability: options.durability, concurrency: options.concurrency ?? 1 },
+      { databasePath: options.databasePath, durability: options.durability, concurrency: options.concurrency ?? 1, keepWarm: options.warmWorker ?? false },
       {
         chunk: (job, report) => {
           const sandbox = job.sandboxId;

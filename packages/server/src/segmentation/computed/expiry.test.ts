@@ -28,7 +28,7 @@ test('values expire as events age out of the window (on read and by the sweep), 
   const dir = mkdtempSync(join(tmpdir(), 'meridian-computed-'));
   const t0 = Date.now();
   const clock = new ManualClock(t0);
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_computed_test_key_0123456789' }), { clock });
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_computed_test_key_0123456789' }), { clock });
   try {
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');

@@ -141,7 +141,7 @@ test('uploads as a multipart form; bad uploads are refused naming the field', as
 test('members of an external audience exit when it expires', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-external-'));
   const clock = new ManualClock(Date.now());
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_external_test_key_012345678' }), { clock });
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_external_test_key_012345678' }), { clock });
   try {
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');

@@ -23,7 +23,7 @@ test('the edge view follows membership changes, not only attribute changes', asy
   const dir = mkdtempSync(join(tmpdir(), 'meridian-edge-fresh-'));
   const t0 = Date.now();
   const clock = new ManualClock(t0);
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_edge_fresh_key_0123456789' }), { clock });
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_edge_fresh_key_0123456789' }), { clock });
   try {
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');

@@ -15,7 +15,7 @@ const BOUGHT_IN_3_HOURS = 'chain(xEvent, timestamp, [A: WHAT(eventType = "commer
 const ecid = (n: number) => String(n).padStart(38, '0');
 
 async function open(dir: string, clock: ManualClock) {
-  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_timer_test_key_0123456789' }), { clock });
+  const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_timer_test_key_0123456789' }), { clock });
   await bootstrapPlatform(platform);
   const sandbox = await platform.tenancy.getSandbox('prod');
   return { platform, sandbox };
