@@ -267,16 +267,18 @@ export class EdgePipeline {
   /** Impressions and clicks from notifications (and `execute`), conversions for activity metrics; never awaited. */
   private recordOutcomes(request: PipelineRequest, outcomes: EventOutcome[], personKey: string | undefined): void {
     const { sandboxId, deviceId } = request;
-    const who = { visitorId: deviceId, ...(personKey ? { profileId: personKey } : {}) };
+    // The visitor's ids go last: on Node 20 `{ ...who, eventToken }` (a spread, then a property
+    // the spread object lacks) takes V8's slow path, ~1-2 µs per object; spreading last does not.
+    const who = personKey ? { visitorId: deviceId, profileId: personKey } : { visitorId: deviceId };
     const decisioning = this.deps.decisioning;
     outcomes.forEach((outcome, i) => {
       if (!request.events[i].countImpressions) return;
-      for (const p of outcome.propositions) decisioning.recordImpression(sandboxId, { ...who, eventToken: p.scopeDetails.characteristics.eventToken });
+      for (const p of outcome.propositions) decisioning.recordImpression(sandboxId, { eventToken: p.scopeDetails.characteristics.eventToken, ...who });
     });
     const notify = (type: 'display' | 'click', token: string) => {
       if (!decodeEventToken(token)) return;
-      if (type === 'display') decisioning.recordImpression(sandboxId, { ...who, eventToken: token });
-      else decisioning.recordConversion(sandboxId, { ...who, kind: 'click', eventToken: token }).catch((err: Error) => this.deps.onError(err));
+      if (type === 'display') decisioning.recordImpression(sandboxId, { eventToken: token, ...who });
+      else decisioning.recordConversion(sandboxId, { kind: 'click', eventToken: token, ...who }).catch((err: Error) => this.deps.onError(err));
     };
     for (const n of request.notifications ?? []) for (const token of n.tokens) notify(n.type, token);
     const metricTypes = new Set<string>();
@@ -286,7 +288,7 @@ export class EdgePipeline {
       if (eventType === DISPLAY_EVENT || eventType === INTERACT_EVENT) {
         for (const token of notificationTokens(input.xdm)) notify(eventType === DISPLAY_EVENT ? 'display' : 'click', token);
       } else if (typeof eventType === 'string' && metricTypes.has(eventType)) {
-        decisioning.recordConversion(sandboxId, { ...who, kind: 'event', eventType, event: input.xdm }).catch((err: Error) => this.deps.onError(err));
+        decisioning.recordConversion(sandboxId, { kind: 'event', eventType, event: input.xdm, ...who }).catch((err: Error) => this.deps.onError(err));
       }
     }
   }
