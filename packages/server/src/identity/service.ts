@@ -106,26 +106,21 @@ export class IdentityService {
     };
     const result: LinkBatchResult = { graphIds: [], outcomes: [], changedKeys };
 
-    const lookup = async (keys: IdentityKey[]) => {
-      const missing = keys.filter((k) => !graphOfKey.has(k));
-      if (missing.length > 0) {
-        const found = await this.store.graphIdsOf(sandboxId, missing);
-        for (const k of missing) graphOfKey.set(k, found.get(k) ?? null);
-      }
-    };
-
     // Every key of the batch looked up at once (one read transaction), before any record is linked;
     // what linking changes later is kept in graphOfKey as it goes.
-    await lookup([...new Set(items.flatMap((item) => item.identities.filter((i) => isStitchable(i.type)).map((i) => i.key)))]);
-    for (const item of items) {
-      const stitchable = item.identities.filter((i) => isStitchable(i.type));
+    const stitchables = items.map((item) => item.identities.filter((i) => isStitchable(i.type)));
+    const keysOfBatch = [...new Set(stitchables.flatMap((identities) => identities.map((i) => i.key)))];
+    const found = await this.store.graphIdsOf(sandboxId, keysOfBatch);
+    for (const k of keysOfBatch) graphOfKey.set(k, found.get(k) ?? null);
+
+    for (const [n, item] of items.entries()) {
+      const stitchable = stitchables[n];
       if (stitchable.length === 0) {
         result.graphIds.push('');
         result.outcomes.push(undefined);
         continue;
       }
       const keys = stitchable.map((i) => i.key);
-      await lookup(keys);
       const ids = [...new Set(keys.map((k) => graphOfKey.get(k)).filter((g): g is string => typeof g === 'string'))];
       // Every identity already in one graph: nothing can change (links inside a graph add no member).
       if (ids.length === 1 && keys.every((k) => graphOfKey.get(k) === ids[0])) {

@@ -1,6 +1,6 @@
 /** Embedded (SQLite) implementation of the identity store: nodes and links keyed by graph. */
 import { multiRowWriter } from '../storage/multi-row.ts';
-import { migrate, prepared, readTogether, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, readEach, readTogether, type SqliteDatabase } from '../storage/sqlite.ts';
 import { identityKey, type IdentityGraph, type IdentityKey } from './graph.ts';
 import type { IdentitySettings } from './linking.ts';
 import type { IdentityType, Namespace } from './namespaces.ts';
@@ -109,15 +109,11 @@ export class SqliteIdentityStore implements IdentityStore {
   async graphIdsOf(sandboxId: string, keys: readonly IdentityKey[]) {
     const out = new Map<IdentityKey, string>();
     // One point read per key (a JSON IN-list cost more per key), all in one read transaction.
-    const find = () => {
-      for (const key of keys) {
-        const i = key.indexOf('\u0000');
-        const graphId = this.findNode.get(sandboxId, key.slice(0, i), key.slice(i + 1)) as string | undefined;
-        if (graphId) out.set(key, graphId);
-      }
-    };
-    if (keys.length > 1) readTogether(this.db, find);
-    else find();
+    readEach(this.db, keys, (key) => {
+      const i = key.indexOf('\u0000');
+      const graphId = this.findNode.get(sandboxId, key.slice(0, i), key.slice(i + 1)) as string | undefined;
+      if (graphId) out.set(key, graphId);
+    });
     return out;
   }
 

@@ -1,6 +1,6 @@
 /** Embedded (SQLite) implementation of the profile store: fragments, the record-identity index, merge policies. */
 import { multiRowWriter } from '../storage/multi-row.ts';
-import { migrate, prepared, readTogether, type SqliteDatabase } from '../storage/sqlite.ts';
+import { migrate, prepared, readEach, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { IdentityKey } from '../identity/graph.ts';
 import { deepMerge, type ProfileFragment } from './merge.ts';
@@ -108,13 +108,11 @@ export class SqliteProfileStore implements ProfileStore {
       // A person's few identities (profile reads, the edge): a prepared point read each is cheapest.
       const stmt = prepared(this.db, 'SELECT identity, dataset_id, updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ?');
       const out: ProfileFragment[] = [];
-      const read = (identity: IdentityKey) => {
+      readEach(this.db, identities, (identity) => {
         for (const r of stmt.all(sandboxId, identity) as { identity: string; dataset_id: string; updated_at: number; attributes: string }[]) {
           out.push({ identity: r.identity, datasetId: r.dataset_id, updatedAt: r.updated_at, attributes: JSON.parse(r.attributes) as JsonObject });
         }
-      };
-      if (identities.length === 1) read(identities[0]);
-      else readTogether(this.db, () => identities.forEach(read));
+      });
       return out;
     }
     // Many identities (bulk assembly) in one statement, rows as arrays: a call into SQLite per
@@ -135,19 +133,17 @@ export class SqliteProfileStore implements ProfileStore {
        ORDER BY ts DESC, seq DESC LIMIT @limit`,
     );
     const rows: TimelineRow[] = [];
-    readTogether(this.db, () => {
-      for (const identity of identities) {
-        const params = {
-          sandboxId,
-          identity,
-          from: q.from ?? null,
-          to: q.to ?? null,
-          beforeTs: q.before?.timestamp ?? null,
-          beforeSeq: q.before?.seq ?? null,
-          limit: q.limit,
-        };
-        rows.push(...((types ? stmt.all(params, ...types) : stmt.all(params)) as TimelineRow[]));
-      }
+    readEach(this.db, identities, (identity) => {
+      const params = {
+        sandboxId,
+        identity,
+        from: q.from ?? null,
+        to: q.to ?? null,
+        beforeTs: q.before?.timestamp ?? null,
+        beforeSeq: q.before?.seq ?? null,
+        limit: q.limit,
+      };
+      rows.push(...((types ? stmt.all(params, ...types) : stmt.all(params)) as TimelineRow[]));
     });
     return newestFirst(rows, q.limit).map((r) => ({ seq: r.seq, timestamp: r.ts, datasetId: r.dataset_id, ...(r.event_type ? { eventType: r.event_type } : {}) }));
   }
@@ -163,9 +159,7 @@ export class SqliteProfileStore implements ProfileStore {
     // The statement is shared (prepared once), so its mode is set on every call.
     if (identities.length === 1) return stmt.pluck(true).all(sandboxId, identities[0], from, q.limit) as number[];
     const rows: { seq: number; ts: number }[] = [];
-    readTogether(this.db, () => {
-      for (const identity of identities) rows.push(...(stmt.pluck(false).all(sandboxId, identity, from, q.limit) as { seq: number; ts: number }[]));
-    });
+    readEach(this.db, identities, (identity) => rows.push(...(stmt.pluck(false).all(sandboxId, identity, from, q.limit) as { seq: number; ts: number }[])));
     return newestFirst(rows, q.limit).map((r) => r.seq);
   }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite, readTogether, type SqliteDatabase } from './sqlite.ts';
+import { openSqlite, readEach, readTogether, type SqliteDatabase } from './sqlite.ts';
 
 /** Two connections to one new database holding an empty table `t (v INTEGER)`, closed and removed after `use`. */
 function withTwoConnections(use: (mine: SqliteDatabase, other: SqliteDatabase) => void): void {
@@ -74,5 +74,16 @@ test('readTogether runs reads in one snapshot, ends it even when a read throws, 
     assert.equal(mine.inTransaction, true);
   })();
   assert.equal(count.get(), 2);
+  });
+});
+
+test('readEach reads one item without a transaction and several in one', () => {
+  withTwoConnections((mine) => {
+    const seen: [string, boolean][] = [];
+    readEach(mine, ['a'], (item) => seen.push([item, mine.inTransaction]));
+    readEach(mine, ['b', 'c'], (item) => seen.push([item, mine.inTransaction]));
+    readEach(mine, [], (item) => seen.push([item, mine.inTransaction]));
+    assert.deepEqual(seen, [['a', false], ['b', true], ['c', true]]);
+    assert.equal(mine.inTransaction, false);
   });
 });

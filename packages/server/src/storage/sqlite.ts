@@ -116,6 +116,18 @@ export function readTogether<T>(db: SqliteDatabase, read: () => T): T {
 }
 
 /**
+ * Runs `readOne` for each item: alone for a single item (a transaction around one statement only
+ * adds two), in one `readTogether` transaction for several.
+ *
+ * @example
+ *   readEach(db, keys, (key) => found.set(key, find.get(sandboxId, key)));
+ */
+export function readEach<T>(db: SqliteDatabase, items: readonly T[], readOne: (item: T) => void): void {
+  if (items.length === 1) readOne(items[0]);
+  else if (items.length > 1) readTogether(db, () => items.forEach((item) => readOne(item)));
+}
+
+/**
  * Applies the not-yet-applied steps of one domain's migrations, in order, each in a transaction.
  * Steps are append-only: never edit a step that has shipped.
  */

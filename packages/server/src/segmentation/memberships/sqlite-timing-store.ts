@@ -1,7 +1,7 @@
 /** Embedded (SQLite) implementations of the membership due-time table and the identity owners. */
 import type { IdentityKey } from '../../identity/graph.ts';
 import { multiRowWriter } from '../../storage/multi-row.ts';
-import { migrate, prepared, readTogether, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { migrate, prepared, readEach, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { DueChange, DueEntry, DueStore, IdentityOwnerStore } from './timing-store.ts';
 
 const MIGRATIONS = [
@@ -140,14 +140,10 @@ export class SqliteIdentityOwnerStore implements IdentityOwnerStore {
       return owners;
     }
     const get = prepared(this.db, 'SELECT profile_id FROM membership_identity_owners WHERE sandbox_id = ? AND identity_key = ?').pluck();
-    const read = () => {
-      for (const key of keys) {
-        const owner = get.get(sandboxId, key) as string | undefined;
-        if (owner !== undefined) owners.set(key, owner);
-      }
-    };
-    if (keys.length > 1) readTogether(this.db, read);
-    else read();
+    readEach(this.db, keys, (key) => {
+      const owner = get.get(sandboxId, key) as string | undefined;
+      if (owner !== undefined) owners.set(key, owner);
+    });
     return owners;
   }
 
