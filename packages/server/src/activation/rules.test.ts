@@ -56,6 +56,11 @@ test('errors are classified: 408, 429 and 5xx retry; other 4xx are permanent; ne
   assert.equal(classifyThrown(Object.assign(new Error('t'), { name: 'TimeoutError' })).retryable, true);
   assert.equal(classifyThrown(new TypeError('fetch failed')).retryable, true);
   assert.equal(classifyThrown(new DeliveryError('x', false)).retryable, false);
+  const refused = classifyThrown(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
+  assert.equal(refused.retryable, true);
+  assert.match(refused.message, /ECONNREFUSED/);
+  assert.equal(classifyThrown(Object.assign(new Error('bad answer'), { code: 'HPE_INVALID_CONSTANT' })).retryable, true);
+  assert.equal(classifyThrown(Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL' })).retryable, false);
 });
 
 test('backoff doubles per attempt with jitter between half and full, is capped, and honours Retry-After', () => {

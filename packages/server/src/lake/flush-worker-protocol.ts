@@ -5,6 +5,8 @@ import type { SliceResult } from './slice-writer.ts';
 export interface FlushWorkerData {
   /** The SQLite database holding the lake's file catalog and watermark; the worker opens its own connection. */
   databasePath: string;
+  /** The cells of the main connection's write gate (storage/write-gate.ts): this thread writes after the event loop. */
+  writeGate?: SharedArrayBuffer;
   /** The record log's database (read only here); the same file as `databasePath` when absent. */
   recordsPath?: string;
   durability: 'normal' | 'full';

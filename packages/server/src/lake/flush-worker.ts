@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
+import { WriteGate } from '../storage/write-gate.ts';
 import { FOLLOWER_NICENESS, lowerThreadPriority } from '../storage/thread-priority.ts';
 import type { ColumnPlan, ColumnPlanner } from './column-plans.ts';
 import type { FlushWorkerData, FromFlushWorker, ToFlushWorker } from './flush-worker-protocol.ts';
@@ -34,7 +35,7 @@ const planColumns: ColumnPlanner = (datasets) =>
 
 // A follower: ingestion and requests come first; the lake takes the idle cycles and catches up.
 lowerThreadPriority(FOLLOWER_NICENESS);
-const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
+const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages, undefined, data.writeGate && new WriteGate(data.writeGate, 'background'));
 const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;
 const parquet = await ParquetWriter.open(data.lakeRoot, { spillDirName: 'duckdb-spill-flush-worker' });

@@ -13,7 +13,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { SqliteDatabase } from '../storage/sqlite.ts';
+import { writeGateOf, type SqliteDatabase } from '../storage/sqlite.ts';
 import { planColumnsFromCatalog } from './column-plans.ts';
 import { FlushWorker, FlushWorkerCrashed } from './flush-worker-client.ts';
 import { LakeMaintenance } from './lake-maintenance.ts';
@@ -237,6 +237,7 @@ function connectionSettings(db: SqliteDatabase) {
     databasePath: resolve(db.name),
     durability: Number(db.pragma('synchronous', { simple: true })) >= 2 ? ('full' as const) : ('normal' as const),
     autoCheckpointPages: Number(db.pragma('wal_autocheckpoint', { simple: true })),
+    writeGate: writeGateOf(db)?.cells,
   };
 }
 

@@ -4,6 +4,8 @@ import type { DatasetRef, ProjectionPlans } from './projection-plans.ts';
 export interface ProjectorWorkerData {
   /** The SQLite database holding identities and profiles; the thread opens its own connection. */
   databasePath: string;
+  /** The cells of the main connection's write gate (storage/write-gate.ts): this thread writes after the event loop. */
+  writeGate?: SharedArrayBuffer;
   /** The record log's database (read only here); the same file as `databasePath` when absent. */
   recordsPath?: string;
   durability: 'normal' | 'full';

@@ -10,6 +10,7 @@ import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
 import { FollowerPace, loadOf } from '../storage/load-gauge.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
+import { WriteGate } from '../storage/write-gate.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
 import { ProjectorActivity, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
@@ -37,7 +38,7 @@ const plans: ProjectionPlanner = (datasets) =>
 let waitingForCatchUp = 0;
 const activity = new ProjectorActivity(data.activity);
 const pace = new FollowerPace(() => loadOf(data.load), () => waitingForCatchUp > 0);
-const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages);
+const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages, undefined, data.writeGate && new WriteGate(data.writeGate, 'background'));
 const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;
 const projector = new ProfileProjector({

@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { WriteGate } from './write-gate.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -24,6 +25,8 @@ export function openSqlite(
    * Connections that append or read in order need even less (`LOG_CACHE_KIB`).
    */
   cacheKiB = 16_384,
+  /** Turns at the write lock shared with this process's other threads writing the same file (`write-gate.ts`). */
+  gate?: WriteGate,
 ): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -36,7 +39,15 @@ export function openSqlite(
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma(`cache_size = -${Math.max(64, Math.floor(cacheKiB))}`);
-  return immediateTransactions(db);
+  if (gate) gates.set(db, gate);
+  return immediateTransactions(db, gate);
+}
+
+const gates = new WeakMap<SqliteDatabase, WriteGate>();
+
+/** The write gate a connection was opened with: its `cells` go to worker threads writing the same file. */
+export function writeGateOf(db: SqliteDatabase): WriteGate | undefined {
+  return gates.get(db);
 }
 
 /**
@@ -51,11 +62,25 @@ export function openSqlite(
  *   const db = immediateTransactions(new Database(path));
  *   db.transaction(() => { read(); write(); })(); // BEGIN IMMEDIATE ... COMMIT
  */
-export function immediateTransactions(db: SqliteDatabase): SqliteDatabase {
+export function immediateTransactions(db: SqliteDatabase, gate?: WriteGate): SqliteDatabase {
   const transaction = db.transaction.bind(db);
+  type Mode = (this: unknown, ...args: never[]) => unknown;
+  // Nested calls run as savepoints inside the outer transaction, which holds the gate already.
+  const gated = (mode: Mode): Mode =>
+    gate
+      ? function (this: unknown, ...args: never[]) {
+          if (db.inTransaction) return mode.apply(this, args);
+          const entered = gate.enter();
+          try {
+            return mode.apply(this, args);
+          } finally {
+            if (entered) gate.leave();
+          }
+        }
+      : mode;
   db.transaction = ((fn: (...args: never[]) => unknown) => {
     const modes = transaction(fn);
-    const immediate = modes.immediate;
+    const immediate = gated(modes.immediate);
     const run = function (this: unknown, ...args: never[]) {
       return immediate.apply(this, args);
     };
@@ -63,7 +88,7 @@ export function immediateTransactions(db: SqliteDatabase): SqliteDatabase {
       default: { value: immediate },
       deferred: { value: modes.deferred },
       immediate: { value: immediate },
-      exclusive: { value: modes.exclusive },
+      exclusive: { value: gated(modes.exclusive) },
     });
   }) as SqliteDatabase['transaction'];
   return db;

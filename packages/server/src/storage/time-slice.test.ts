@@ -16,7 +16,10 @@ test('a long pass lets waiting work run between its slices; a short one keeps go
     order.push(`person ${i}`);
     busy(3);
   }
-  assert.deepEqual(order, ['person 0', 'request', 'person 1', 'person 2']);
+  // The request runs before the second person at the latest (before the first too, when this
+  // machine stalled for the whole budget between creating the slice and the first check).
+  assert.deepEqual(order.filter((o) => o !== 'request'), ['person 0', 'person 1', 'person 2']);
+  assert.ok(order.indexOf('request') < order.indexOf('person 1'), order.join(', '));
 
   const quick: string[] = [];
   const roomy = new TimeSlice(10_000);

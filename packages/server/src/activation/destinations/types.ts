@@ -125,9 +125,13 @@ export function classifyStatus(status: number, body: string, retryAfter?: string
 /** Classifies a thrown error: timeouts and network failures retry; anything else is permanent. */
 export function classifyThrown(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  const e = err as Error & { cause?: { code?: string } };
+  const e = err as Error & { code?: string; cause?: { code?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return new DeliveryError('destination did not answer in time', true);
-  if (e.name === 'TypeError' || e.cause?.code) return new DeliveryError(`network error: ${e.cause?.code ?? e.message}`, true);
+  // System errors (ECONNREFUSED, ECONNRESET, ENOTFOUND, EAI_AGAIN...) and malformed answers (HPE_*)
+  // are worth another try; Node's own ERR_* codes (an unusable URL or header) are not.
+  const code = e.code ?? e.cause?.code;
+  if (e.name === 'TypeError' && !code) return new DeliveryError(`network error: ${e.message}`, true);
+  if (code && !code.startsWith('ERR_')) return new DeliveryError(`network error: ${code}`, true);
   return new DeliveryError(e.message ?? String(err), false);
 }
 

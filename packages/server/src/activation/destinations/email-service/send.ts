@@ -8,6 +8,7 @@
  *   await postJson(url, { 'x-api-key': key }, JSON.stringify(body), signal);
  */
 import { classifyStatus, classifyThrown, DeliveryError } from '../types.ts';
+import { exchange, type HttpAnswer } from '../http.ts';
 
 /** Seconds to wait from a `Retry-After` value (delta-seconds or HTTP-date); undefined when absent or unreadable. */
 export function retryAfterSeconds(value: string | null | undefined, now: number = Date.now()): number | undefined {
@@ -19,14 +20,12 @@ export function retryAfterSeconds(value: string | null | undefined, now: number 
 }
 
 export async function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<void> {
-  let response: Response;
-  let text: string;
+  let answer: HttpAnswer;
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Meridian-Activation/1', ...headers }, body, signal });
-    text = await response.text();
+    answer = await exchange({ url, method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Meridian-Activation/1', ...headers }, body, signal });
   } catch (err) {
     throw classifyThrown(err);
   }
-  const failure = classifyStatus(response.status, text, null);
-  if (failure) throw new DeliveryError(failure.message, failure.retryable, response.status, retryAfterSeconds(response.headers.get('retry-after')));
+  const failure = classifyStatus(answer.status, answer.text, null);
+  if (failure) throw new DeliveryError(failure.message, failure.retryable, answer.status, retryAfterSeconds(answer.header('retry-after')));
 }
