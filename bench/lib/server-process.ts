@@ -10,12 +10,14 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ProcessUsage } from '../servers/protocol.ts';
+import type { ChildMessage, ParentMessage, ProcessUsage } from '../servers/protocol.ts';
 
 export interface ServerProcess {
   url: string;
   pid: number;
   usage(): Promise<ProcessUsage>;
+  /** Sends `message` and waits for the child's answer of type `answer`. */
+  ask<T extends ChildMessage['type']>(message: ParentMessage, answer: T, timeoutMs?: number): Promise<Extract<ChildMessage, { type: T }>>;
   /** Samples the server's CPU time at the edges of a load generator's measured phase. */
   cpuMeter(): CpuMeter;
   /**
@@ -81,6 +83,11 @@ export async function startServerProcess(script: string, env: Record<string, str
     url: ready.url,
     pid: child.pid ?? -1,
     usage,
+    ask(message, answer, timeoutMs = 30_000) {
+      const reply = nextMessage(child, answer, timeoutMs);
+      child.send(message);
+      return reply;
+    },
     cpuMeter() {
       let start: { cpuMicros: number; at: number } | undefined;
       let cores = Number.NaN;

@@ -11,9 +11,19 @@ export interface ProcessUsage {
   cpuSystemMicros: number;
 }
 
-export type ChildMessage = { type: 'ready'; url: string } | ({ type: 'usage' } & ProcessUsage) | { type: 'failed'; message: string };
+export type ChildMessage =
+  | { type: 'ready'; url: string }
+  | ({ type: 'usage' } & ProcessUsage)
+  | { type: 'failed'; message: string }
+  /** The webhook receiver's answer: each ECID and when it first arrived (`monotonicMs`). */
+  | { type: 'arrivals'; arrivals: [string, number][] };
 
-export type ParentMessage = { type: 'usage' };
+export type ParentMessage = { type: 'usage' } | { type: 'arrivals' };
+
+/** Milliseconds on the monotonic clock, the same in every process of the machine (unlike `performance.now()`). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 export function currentUsage(): ProcessUsage {
   const usage = process.resourceUsage();
@@ -25,11 +35,19 @@ export function currentUsage(): ProcessUsage {
   };
 }
 
-/** Child side: answers usage requests, stops on SIGTERM or when the parent goes away. */
-export function serveParent(ready: { url: string }, stop: () => Promise<void>): void {
+/** Child side: answers usage requests (and the requests in `answers`), stops on SIGTERM or when the parent goes away. */
+export function serveParent(
+  ready: { url: string },
+  stop: () => Promise<void>,
+  answers: Partial<Record<Exclude<ParentMessage['type'], 'usage'>, () => ChildMessage>> = {},
+): void {
   const send = (message: ChildMessage) => process.send?.(message);
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'usage') send({ type: 'usage', ...currentUsage() });
+    else {
+      const answer = answers[message.type];
+      if (answer) send(answer());
+    }
   });
   let stopping = false;
   const shutdown = () => {
