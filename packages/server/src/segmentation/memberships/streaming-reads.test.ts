@@ -124,3 +124,20 @@ test('the profile is enriched exactly when an audience reads computed attributes
   assert.deepEqual(profiles.assembles, [{ parts: ['computedAttributes'] }]);
   assert.deepEqual(profiles.eventReads, [], 'computed attributes are read from the profile, not from events');
 });
+
+test('calls made while a pass waits its turn join that pass; a call with its own time never does', async () => {
+  const profiles = new RecordingProfiles({ loyalty: { tier: 'gold' } }, []);
+  const { streaming } = streamingOver([audience('gold', 'loyalty.tier = "gold"')], profiles);
+  const running = streaming.evaluate('s1', [identityKey('ECID', '1')], NOW); // holds the queue
+  const second = streaming.evaluate('s1', [identityKey('ECID', '2')]);
+  const third = streaming.evaluate('s1', [identityKey('ECID', '3'), identityKey('ECID', '2')]);
+  const timed = streaming.evaluate('s1', [identityKey('ECID', '4')], NOW);
+  const other = streaming.evaluate('s2', [identityKey('ECID', '5')]);
+  const [first, joint, joined, own, elsewhere] = await Promise.all([running, second, third, timed, other]);
+  assert.equal(joint, joined, 'one pass answered both calls');
+  assert.deepEqual(joint.map((c) => c.profileId).sort(), [identityKey('ECID', '2'), identityKey('ECID', '3')]);
+  assert.deepEqual(first.map((c) => c.profileId), [identityKey('ECID', '1')]);
+  assert.deepEqual(own.map((c) => c.profileId), [identityKey('ECID', '4')]);
+  assert.deepEqual(elsewhere.map((c) => c.profileId), [identityKey('ECID', '5')]);
+  assert.equal(profiles.assembles.length, 4, 'four passes: the running one, the joint one, the timed one, the other sandbox');
+});
