@@ -52,8 +52,8 @@ test('a transaction holds the gate from BEGIN to COMMIT or ROLLBACK; nested ones
   }
 });
 
-async function writer(cells: SharedArrayBuffer, path: string, name: string, holdMs: number, afterForegroundWaits = false): Promise<{ worker: Worker; messages: string[] }> {
-  const worker = startModuleWorker(siblingModule(import.meta.url, 'write-gate-test-worker'), { cells, path, name, holdMs, afterForegroundWaits });
+function writer(cells: SharedArrayBuffer, path: string, name: string, role: 'holder' | 'follower'): { worker: Worker; messages: string[] } {
+  const worker = startModuleWorker(siblingModule(import.meta.url, 'write-gate-test-worker'), { cells, path, name, role });
   const messages: string[] = [];
   worker.on('message', (m: string) => messages.push(m));
   return { worker, messages };
@@ -72,13 +72,14 @@ test('the event loop writes before a waiting background thread, and never meets 
     // Without the gate, BEGIN IMMEDIATE would fail at once while another thread writes.
     db.pragma('busy_timeout = 0');
     const cells = writeGateOf(db)!.cells;
-    const first = await writer(cells, path, 'first background', 300);
-    await until(first.messages, 'holding');
-    // Starts trying only once the event loop waits below: it must let the event loop go first.
-    const second = await writer(cells, path, 'second background', 0, true);
+    // Tries only once the event loop waits below: it must let the event loop go first.
+    const follower = writer(cells, path, 'second background', 'follower');
+    await until(follower.messages, 'ready');
+    // Holds its transaction until the event loop waits for the gate.
+    const holder = writer(cells, path, 'first background', 'holder');
+    await until(holder.messages, 'holding');
     db.transaction(() => db.prepare('INSERT INTO t (name) VALUES (?)').run('event loop'))();
-    await until(second.messages, 'done');
-    await Promise.all([once(first.worker, 'exit'), once(second.worker, 'exit')]);
+    await Promise.all([once(holder.worker, 'exit'), once(follower.worker, 'exit')]);
     assert.deepEqual(db.prepare('SELECT name FROM t ORDER BY id').pluck().all(), ['first background', 'event loop', 'second background']);
   } finally {
     db.close();
