@@ -22,8 +22,8 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 const SCALE = 1000;
 
 export class EventLoopGauge {
-  /** Pass to workers (in workerData): the pressure and the utilization of the last interval, in thousandths. */
-  readonly cell = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+  /** Pass to workers (in workerData): the utilization of the last interval, in thousandths. */
+  readonly cell = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
   private readonly view = new Int32Array(this.cell);
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private lastCpu: RunQueueSample | undefined;
@@ -48,7 +48,6 @@ export class EventLoopGauge {
     this.lastCpu = cpu;
     const load = pressureOf(utilization, waiting);
     Atomics.store(this.view, 0, Math.round(load * SCALE));
-    Atomics.store(this.view, 1, Math.round(utilization * SCALE));
     return load;
   }
 
@@ -91,35 +90,24 @@ export function loadOf(cell: SharedArrayBuffer | undefined): number {
   return cell ? Atomics.load(new Int32Array(cell), 0) / SCALE : 0;
 }
 
-/** The event-loop utilization alone a gauge's cell holds, 0 to 1 (0 when there is no cell). */
-export function utilizationOf(cell: SharedArrayBuffer | undefined): number {
-  return cell && cell.byteLength >= 2 * Int32Array.BYTES_PER_ELEMENT ? Atomics.load(new Int32Array(cell), 1) / SCALE : 0;
-}
-
 /** Event-loop utilization from which followers step back: the loop has almost no idle time left. */
 export const SATURATED = 0.9;
 
 /** A saturated loop gets this share of the follower's time back: it works one part, rests three. */
 const REST_PER_WORK = 3;
 /**
- * The longest rest while the loop has no idle time left (its utilization alone is saturated):
- * requests queue then, and they come first.
+ * The longest rest. Whatever the follower has not projected waits through it (streaming
+ * audiences, webhooks): at 100 ms, rests of 60–100 ms made most of an event's p99 from acceptance
+ * to webhook at 5,000 events/s (p99 90–190 ms; 49–108 ms with 25). Shrinking the slices to keep
+ * the ratio was worse: per-slice costs left the projector behind.
  */
-const MAX_REST_MS = 100;
-/**
- * The longest rest while the loop has idle time but waits for a core (on 2 cores the followers
- * themselves keep it waiting). Whatever the follower has not projected waits through a rest
- * (streaming audiences, webhooks): at 100 ms here, rests made most of an event's p99 from
- * acceptance to webhook at 5,000 events/s (p99 90–190 ms; 49–108 ms at 25). Shrinking the
- * slices to keep the ratio was worse: per-slice costs left the projector behind.
- */
-const MAX_REST_WAITING_MS = 25;
+const MAX_REST_MS = 25;
 
 /**
  * Pacing for a thread following the record log (the profile projector): while the main event
  * loop is saturated it rests three times as long as its last slice of work took, before the next
- * one, so ingestion and requests get the CPU first (at most 100 ms while the loop is busy all the
- * time, 25 ms while it only waits for a core); otherwise it runs flat out. Unlike a lower
+ * one (never more than 25 ms), so ingestion and requests get the CPU first; otherwise it runs
+ * flat out. Unlike a lower
  * OS priority, it rests only between slices, never while holding SQLite's write lock, so the
  * event loop never waits for a starved follower. Someone waiting for the follower to catch up
  * (`urgent`) turns resting off.
@@ -135,8 +123,6 @@ export class FollowerPace {
     private readonly load: () => number,
     private readonly urgent: () => boolean = () => false,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    /** The loop's utilization alone (`utilizationOf`): the longer rests are for a loop with no idle time. */
-    private readonly utilization: () => number = () => 1,
   ) {}
 
   /** Called before each slice of work; the time since the previous call is that slice's work. */
@@ -144,8 +130,7 @@ export class FollowerPace {
     const now = performance.now();
     const worked = this.workStarted > 0 ? now - this.workStarted : 0;
     if (worked > 0 && !this.urgent() && this.load() >= SATURATED) {
-      const longest = this.utilization() >= SATURATED ? MAX_REST_MS : MAX_REST_WAITING_MS;
-      await this.sleep(Math.min(longest, Math.max(1, worked * REST_PER_WORK)));
+      await this.sleep(Math.min(MAX_REST_MS, Math.max(1, worked * REST_PER_WORK)));
     }
     this.workStarted = performance.now();
   }
