@@ -73,21 +73,20 @@ export async function startServerProcess(script: string, env: Record<string, str
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await nextMessage(child, 'ready', STARTUP_TIMEOUT_MS);
+  const ask: ServerProcess['ask'] = (message, answer, timeoutMs = 30_000) => {
+    const reply = nextMessage(child, answer, timeoutMs);
+    child.send(message);
+    return reply;
+  };
   const usage = async (): Promise<ProcessUsage> => {
-    const answer = nextMessage(child, 'usage', 5000);
-    child.send({ type: 'usage' });
-    const { type: _type, ...figures } = await answer;
+    const { type: _type, ...figures } = await ask({ type: 'usage' }, 'usage', 5000);
     return figures;
   };
   return {
     url: ready.url,
     pid: child.pid ?? -1,
     usage,
-    ask(message, answer, timeoutMs = 30_000) {
-      const reply = nextMessage(child, answer, timeoutMs);
-      child.send(message);
-      return reply;
-    },
+    ask,
     cpuMeter() {
       let start: { cpuMicros: number; at: number } | undefined;
       let cores = Number.NaN;

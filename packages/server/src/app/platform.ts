@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { openSqlite, writeGateOf, type SqliteDatabase } from '../storage/sqlite.ts';
+import { openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
 import { WriteGate } from '../storage/write-gate.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../storage/checkpointer.ts';
 import { EventLoopGauge } from '../storage/load-gauge.ts';
@@ -137,7 +137,8 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const metrics = createMetrics();
   const dbPath = join(config.dataDir, 'meridian.db');
   // The event loop, the projector and the lake's worker write this file: the event loop goes first.
-  const db = openSqlite(dbPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES, undefined, new WriteGate());
+  const writeGate = new WriteGate();
+  const db = openSqlite(dbPath, config.durability, SAFETY_NET_CHECKPOINT_PAGES, undefined, writeGate);
   const checkpointer = startCheckpointer(dbPath, 250, (message) => process.emitWarning(`WAL checkpoint failed: ${message}`));
   // The record log has a file (and so a write lock) of its own: ingestion never waits behind projection.
   const recordsPath = recordLogPath(config.dataDir);
@@ -166,7 +167,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   // Followers of the log read how busy the event loop is and step back while it is saturated.
   const loopGauge = new EventLoopGauge();
   const projector = new ProjectorWorker({
-    workerData: { databasePath: dbPath, writeGate: writeGateOf(db)?.cells, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES, load: loopGauge.cell },
+    workerData: { databasePath: dbPath, writeGate: writeGate.cells, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES, load: loopGauge.cell },
     plans: planProjectionFromServices(catalog, schemas, identity),
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),

@@ -133,13 +133,14 @@ export class StreamingAudiences {
       for (const key of identities) waiting.identities.push(key);
       return waiting.result;
     }
-    const pass: GatheringPass = { identities: [...identities], result: Promise.resolve([]) };
-    this.gathering.set(sandboxId, pass);
-    pass.result = this.queue.run(() => {
-      if (this.gathering.get(sandboxId) === pass) this.gathering.delete(sandboxId);
-      return this.evaluateNow(sandboxId, pass.identities, this.clock.now());
+    // The queue starts the pass on a later turn, so it is registered below before it can start.
+    const gathered = [...identities];
+    const result = this.queue.run(() => {
+      if (this.gathering.get(sandboxId)?.identities === gathered) this.gathering.delete(sandboxId);
+      return this.evaluateNow(sandboxId, gathered, this.clock.now());
     });
-    return pass.result;
+    this.gathering.set(sandboxId, { identities: gathered, result });
+    return result;
   }
 
   idle(): Promise<void> {
