@@ -38,9 +38,11 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const QUIET_WINDOW_MS = 250;
 const QUIET_CORES = 0.05;
 
+/** BENCH_CPU_PROF=<dir> profiles the server; BENCH_NODE_FLAGS adds Node flags (e.g. `--trace-gc`). */
 function profilingArgs(): string[] {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  return [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
 }
 
 function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {

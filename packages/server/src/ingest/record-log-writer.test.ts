@@ -46,3 +46,70 @@ test('the writer thread commits appends and answers with their log positions; cl
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('small appends while the thread is idle are committed on the calling thread, bigger ones go to the thread, in log order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
+  try {
+    const recordsPath = join(dir, 'records.db');
+    const reader = new SqliteRecordStore(openSqlite(recordsPath));
+    const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 }, { directUpTo: 2 });
+    const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
+    const first = await writer.append([record('a'), record('b')]);
+    assert.deepEqual(first.seqs, [1, 2]);
+    assert.deepEqual(writer.stats(), { direct: 1, thread: 0, busy: 0 });
+    // Committed when the promise resolves: another connection reads it.
+    assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b']);
+    const big = writer.append([record('c'), record('d'), record('e')]);
+    // The thread holds an append: the next small one follows it there instead of overtaking it.
+    const after = writer.append([record('f')]);
+    const duplicate = await writer.append([record('a')]);
+    assert.deepEqual((await big).seqs, [3, 4, 5]);
+    assert.deepEqual((await after).seqs, [6]);
+    assert.deepEqual(duplicate.duplicateIndexes, [0]);
+    assert.deepEqual(writer.stats(), { direct: 1, thread: 3, busy: 0 });
+    await writer.close();
+    assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b', 'c', 'd', 'e', 'f']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a direct append that finds the write lock taken goes to the thread, which waits for it; nothing is lost or doubled', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
+  try {
+    const recordsPath = join(dir, 'records.db');
+    const other = openSqlite(recordsPath);
+    const reader = new SqliteRecordStore(other);
+    const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 }, { directUpTo: 8 });
+    const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
+    assert.deepEqual((await writer.append([record('a')])).seqs, [1]);
+    other.prepare('BEGIN IMMEDIATE').run(); // a batch worker's transaction, say
+    let answered = false;
+    const waiting = writer.append([record('b')]).then((result) => ((answered = true), result));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(answered, false, 'the append waits for the lock at the thread');
+    assert.deepEqual(writer.stats(), { direct: 1, thread: 1, busy: 1 });
+    other.prepare('COMMIT').run();
+    assert.deepEqual((await waiting).seqs, [2]);
+    assert.deepEqual((await writer.append([record('c')])).seqs, [3]);
+    assert.deepEqual(writer.stats(), { direct: 2, thread: 1, busy: 1 });
+    await writer.close();
+    assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b', 'c']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with full durability (an fsync per commit) every append goes to the thread', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
+  try {
+    const recordsPath = join(dir, 'records.db');
+    new SqliteRecordStore(openSqlite(recordsPath));
+    const writer = new RecordLogWriter({ recordsPath, durability: 'full', autoCheckpointPages: 1000 }, { directUpTo: 8 });
+    await writer.append([{ sandboxId: 's', datasetId: 'd', recordId: 'a', timestamp: 1, body: '{}' }]);
+    assert.deepEqual(writer.stats(), { direct: 0, thread: 1, busy: 0 });
+    await writer.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,17 +6,26 @@
  * write-ahead log's page writes run on another core. A request is still answered only after its
  * records are committed.
  *
+ * Small appends while the thread is idle can be committed on the calling thread instead
+ * (`directUpTo`): at light load a round trip through an idle thread cost a request 0.4–1.3 ms at
+ * the median and 4–10 ms at p99 (the thread has to be woken and scheduled, and its answer waits
+ * behind the event loop's other work), where the commit itself takes ~0.1 ms. That connection
+ * never waits for the write lock: if another connection holds it (a batch worker), the append
+ * goes to the thread after all. Only with `normal` durability, where a commit does not fsync.
+ *
  * If the thread dies, the appends it held fail (their requests get a 5xx and nothing was
  * acknowledged) and the next append starts a new thread.
  *
  * @example
- *   const writer = new RecordLogWriter({ recordsPath: '/data/records.db', durability: 'normal', autoCheckpointPages: 50_000 });
+ *   const writer = new RecordLogWriter({ recordsPath: '/data/records.db', durability: 'normal', autoCheckpointPages: 50_000 }, { directUpTo: 32 });
  *   const { seqs } = await writer.append(records, rejections);
  *   await writer.close();
  */
 import type { Worker } from 'node:worker_threads';
+import { LOG_CACHE_KIB, openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
 import { siblingModule, startModuleWorker } from './batch/worker-spawn.ts';
 import type { AppendResult, NewRecord, NewRejection, RecordAppender } from './record-store.ts';
+import { SqliteRecordStore } from './sqlite-record-store.ts';
 
 
 export interface RecordLogWriterData {
@@ -94,16 +103,61 @@ interface Pending {
   reject(error: Error): void;
 }
 
+export interface RecordLogWriterOptions {
+  /**
+   * Appends of at most this many records (and rejections), made while the thread holds none, are
+   * committed on the calling thread. 0 (the default): every append goes to the thread.
+   */
+  directUpTo?: number;
+}
+
+/** Where appends were committed, for tests and metrics. */
+export interface RecordLogWriterStats {
+  direct: number;
+  thread: number;
+  /** Direct attempts that found the write lock taken and went to the thread. */
+  busy: number;
+}
+
+/** A direct append carries at most this much record text: larger ones are worth the crossing. */
+const DIRECT_MAX_CHARS = 256 * 1024;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 export class RecordLogWriter implements RecordAppender {
   private worker?: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private directDb?: SqliteDatabase;
+  private directStore?: SqliteRecordStore;
+  private readonly counts: RecordLogWriterStats = { direct: 0, thread: 0, busy: 0 };
+  private readonly directUpTo: number;
 
-  constructor(private readonly data: RecordLogWriterData) {}
+  constructor(
+    private readonly data: RecordLogWriterData,
+    options: RecordLogWriterOptions = {},
+  ) {
+    this.directUpTo = data.durability === 'normal' ? (options.directUpTo ?? 0) : 0;
+  }
 
   append(records: readonly NewRecord[], rejections: readonly NewRejection[] = []): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('the record log writer is closed'));
+    // With nothing pending at the thread, committing here cannot overtake an earlier append.
+    if (this.pending.size === 0 && this.fitsDirect(records, rejections)) {
+      try {
+        const result = this.direct().appendNow(records, rejections);
+        this.counts.direct++;
+        return Promise.resolve(result);
+      } catch (error) {
+        if (!isBusy(error)) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        this.counts.busy++; // rolled back: the thread, which waits for the lock, takes it
+      }
+    }
+    this.counts.thread++;
     const id = this.nextId++;
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -114,12 +168,38 @@ export class RecordLogWriter implements RecordAppender {
   /** Waits for the appends in flight, then stops the thread. */
   async close(): Promise<void> {
     this.closed = true;
+    this.directDb?.close();
+    this.directDb = undefined;
+    this.directStore = undefined;
     const worker = this.worker;
     if (!worker) return;
     await new Promise<void>((resolve) => {
       worker.once('exit', () => resolve());
       worker.postMessage({ type: 'close' } satisfies ToRecordLogWriter);
     });
+  }
+
+  stats(): RecordLogWriterStats {
+    return { ...this.counts };
+  }
+
+  private fitsDirect(records: readonly NewRecord[], rejections: readonly NewRejection[]): boolean {
+    if (records.length + rejections.length > this.directUpTo) return false;
+    let chars = 0;
+    for (const r of records) chars += r.body.length;
+    for (const r of rejections) chars += r.body.length;
+    return chars <= DIRECT_MAX_CHARS;
+  }
+
+  /** This thread's own connection to the log, which fails at once instead of waiting for the write lock. */
+  private direct(): SqliteRecordStore {
+    if (!this.directStore) {
+      const db = openSqlite(this.data.recordsPath, this.data.durability, this.data.autoCheckpointPages, LOG_CACHE_KIB);
+      db.pragma('busy_timeout = 0');
+      this.directDb = db;
+      this.directStore = new SqliteRecordStore(db);
+    }
+    return this.directStore;
   }
 
   private thread(): Worker {

@@ -2,7 +2,7 @@
 import type { Statement } from 'better-sqlite3';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { FieldError } from '../errors.ts';
-import type { NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
+import type { AppendResult, NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
@@ -133,6 +133,11 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async append(records: readonly NewRecord[], rejections: readonly NewRejection[] = []) {
+    return this.appendAll(records, rejections);
+  }
+
+  /** `append` on the calling thread, committed when it returns (throws what SQLite throws, e.g. SQLITE_BUSY). */
+  appendNow(records: readonly NewRecord[], rejections: readonly NewRejection[] = []): AppendResult {
     return this.appendAll(records, rejections);
   }
 
