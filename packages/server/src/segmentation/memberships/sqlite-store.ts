@@ -76,12 +76,7 @@ export class SqliteMembershipStore implements MembershipStore {
   }
 
   async put(sandboxId: string, memberships: readonly Membership[]) {
-    this.putNow(sandboxId, memberships);
-  }
-
-  /** `put`, done when it returns; inside a caller's transaction it joins it. */
-  putNow(sandboxId: string, memberships: readonly Membership[]): void {
-    if (memberships.length > 0) this.putAll.immediate(sandboxId, memberships);
+    this.putAll.immediate(sandboxId, memberships);
   }
 
   async deleteAudience(sandboxId: string, audienceId: string) {
