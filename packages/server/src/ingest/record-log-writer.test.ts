@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { openSqlite } from '../storage/sqlite.ts';
+import { openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
 import { packRecords, RecordLogWriter, unpackRecords } from './record-log-writer.ts';
 import { SqliteRecordStore } from './sqlite-record-store.ts';
 import type { NewRecord } from './record-store.ts';
@@ -21,17 +21,27 @@ const anyRecord: fc.Arbitrary<NewRecord> = fc.record(
   { requiredKeys: ['sandboxId', 'datasetId', 'recordId', 'timestamp', 'body'] },
 );
 
+const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
+
+/** A migrated record log in a temporary directory (the platform migrates before the thread starts), removed after `use`. */
+async function withRecordLog(use: (recordsPath: string, reader: SqliteRecordStore, other: SqliteDatabase) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
+  try {
+    const recordsPath = join(dir, 'records.db');
+    const other = openSqlite(recordsPath);
+    await use(recordsPath, new SqliteRecordStore(other), other);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('records packed for the writer thread come back exactly as they were', () => {
   fc.assert(fc.property(fc.array(anyRecord, { maxLength: 40 }), (records) => assert.deepEqual(unpackRecords(packRecords(records)), records.map((r) => ({ ...r })))));
 });
 
 test('the writer thread commits appends and answers with their log positions; closing waits for them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
-  try {
-    const recordsPath = join(dir, 'records.db');
-    new SqliteRecordStore(openSqlite(recordsPath)); // the platform migrates before the thread starts
+  await withRecordLog(async (recordsPath, reader) => {
     const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 });
-    const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
     const [first, second] = await Promise.all([writer.append([record('a'), record('b')]), writer.append([record('b'), record('c')], [])]);
     assert.deepEqual(first.seqs, [1, 2]);
     assert.deepEqual(second.duplicateIndexes, [0]);
@@ -40,20 +50,13 @@ test('the writer thread commits appends and answers with their log positions; cl
     await writer.close();
     assert.equal((await last).inserted, 1);
     await assert.rejects(writer.append([record('e')]), /closed/);
-    const stored = await new SqliteRecordStore(openSqlite(recordsPath)).readAfter(0, 10);
-    assert.deepEqual(stored.map((r) => r.recordId), ['a', 'b', 'c', 'd']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b', 'c', 'd']);
+  });
 });
 
 test('small appends while the thread is idle are committed on the calling thread, bigger ones go to the thread, in log order', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
-  try {
-    const recordsPath = join(dir, 'records.db');
-    const reader = new SqliteRecordStore(openSqlite(recordsPath));
+  await withRecordLog(async (recordsPath, reader) => {
     const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 }, { directUpTo: 2 });
-    const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
     const first = await writer.append([record('a'), record('b')]);
     assert.deepEqual(first.seqs, [1, 2]);
     assert.deepEqual(writer.stats(), { direct: 1, thread: 0, busy: 0 });
@@ -69,19 +72,12 @@ test('small appends while the thread is idle are committed on the calling thread
     assert.deepEqual(writer.stats(), { direct: 1, thread: 3, busy: 0 });
     await writer.close();
     assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b', 'c', 'd', 'e', 'f']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a direct append that finds the write lock taken goes to the thread, which waits for it; nothing is lost or doubled', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
-  try {
-    const recordsPath = join(dir, 'records.db');
-    const other = openSqlite(recordsPath);
-    const reader = new SqliteRecordStore(other);
+  await withRecordLog(async (recordsPath, reader, other) => {
     const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 }, { directUpTo: 8 });
-    const record = (recordId: string): NewRecord => ({ sandboxId: 's', datasetId: 'd', recordId, timestamp: 1, body: `{"_id":"${recordId}"}` });
     assert.deepEqual((await writer.append([record('a')])).seqs, [1]);
     other.prepare('BEGIN IMMEDIATE').run(); // a batch worker's transaction, say
     let answered = false;
@@ -95,21 +91,14 @@ test('a direct append that finds the write lock taken goes to the thread, which 
     assert.deepEqual(writer.stats(), { direct: 2, thread: 1, busy: 1 });
     await writer.close();
     assert.deepEqual((await reader.readAfter(0, 10)).map((r) => r.recordId), ['a', 'b', 'c']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('with full durability (an fsync per commit) every append goes to the thread', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-log-writer-'));
-  try {
-    const recordsPath = join(dir, 'records.db');
-    new SqliteRecordStore(openSqlite(recordsPath));
+  await withRecordLog(async (recordsPath) => {
     const writer = new RecordLogWriter({ recordsPath, durability: 'full', autoCheckpointPages: 1000 }, { directUpTo: 8 });
-    await writer.append([{ sandboxId: 's', datasetId: 'd', recordId: 'a', timestamp: 1, body: '{}' }]);
+    await writer.append([record('a')]);
     assert.deepEqual(writer.stats(), { direct: 0, thread: 1, busy: 0 });
     await writer.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
