@@ -204,6 +204,9 @@ describe('operational endpoints', () => {
     const sample = text.split('\n').find((l) => l.startsWith('meridian_ingest_records_accepted_total{') && l.includes('source="api"'));
     assert.ok(sample, text.slice(0, 500));
     assert.ok(Number(sample.split(' ').pop()) >= 3, sample);
+    // Three records from one request, the log's thread idle: committed on the event loop.
+    const direct = text.split('\n').find((l) => l.startsWith('meridian_record_log_appends_total{where="direct"}'));
+    assert.ok(direct && Number(direct.split(' ').pop()) >= 1, text.slice(text.indexOf('meridian_record_log'), text.indexOf('meridian_record_log') + 300));
     assert.match(text, /meridian_http_request_duration_seconds_bucket/);
   });
 

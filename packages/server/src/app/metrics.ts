@@ -34,6 +34,12 @@ export function createMetrics() {
       labelNames: ['sandbox', 'source'] as const,
       registers: [registry],
     }),
+    recordLogAppends: new Counter({
+      name: 'meridian_record_log_appends_total',
+      help: 'Groups of records committed to the record log, by where: on the event loop (direct) or by the log writer thread (thread); busy counts direct attempts that found the write lock taken',
+      labelNames: ['where'] as const,
+      registers: [registry],
+    }),
     lakePendingRecords: new Gauge({
       name: 'meridian_lake_pending_records',
       help: 'Records in the record log not yet written to the lake (queue depth)',

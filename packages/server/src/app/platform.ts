@@ -163,7 +163,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   // validates. A small group while that thread is idle is committed here: cheaper than the crossing.
   const recordLog = new RecordLogWriter(
     { recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES },
-    { directUpTo: DIRECT_APPEND_RECORDS },
+    { directUpTo: DIRECT_APPEND_RECORDS, counted: (where) => metrics.recordLogAppends.inc({ where }) },
   );
   const ingest = new IngestService(recordLog, schemas, {
     accepted: (sandbox, source, n) => metrics.recordsAccepted.inc({ sandbox, source }, n),

@@ -17,7 +17,7 @@
  * acknowledged) and the next append starts a new thread.
  *
  * @example
- *   const writer = new RecordLogWriter({ recordsPath: '/data/records.db', durability: 'normal', autoCheckpointPages: 50_000 }, { directUpTo: 32 });
+ *   const writer = new RecordLogWriter({ recordsPath: '/data/records.db', durability: 'normal', autoCheckpointPages: 50_000 }, { directUpTo: 8 });
  *   const { seqs } = await writer.append(records, rejections);
  *   await writer.close();
  */
@@ -109,6 +109,8 @@ export interface RecordLogWriterOptions {
    * committed on the calling thread. 0 (the default): every append goes to the thread.
    */
   directUpTo?: number;
+  /** Told where each append went (metrics). */
+  counted?: (where: keyof RecordLogWriterStats) => void;
 }
 
 /** Where appends were committed, for tests and metrics. */
@@ -139,9 +141,14 @@ export class RecordLogWriter implements RecordAppender {
 
   constructor(
     private readonly data: RecordLogWriterData,
-    options: RecordLogWriterOptions = {},
+    private readonly options: RecordLogWriterOptions = {},
   ) {
     this.directUpTo = data.durability === 'normal' ? (options.directUpTo ?? 0) : 0;
+  }
+
+  private count(where: keyof RecordLogWriterStats): void {
+    this.counts[where]++;
+    this.options.counted?.(where);
   }
 
   append(records: readonly NewRecord[], rejections: readonly NewRejection[] = []): Promise<AppendResult> {
@@ -150,14 +157,14 @@ export class RecordLogWriter implements RecordAppender {
     if (this.pending.size === 0 && this.fitsDirect(records, rejections)) {
       try {
         const result = this.direct().appendNow(records, rejections);
-        this.counts.direct++;
+        this.count('direct');
         return Promise.resolve(result);
       } catch (error) {
         if (!isBusy(error)) return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-        this.counts.busy++; // rolled back: the thread, which waits for the lock, takes it
+        this.count('busy'); // rolled back: the thread, which waits for the lock, takes it
       }
     }
-    this.counts.thread++;
+    this.count('thread');
     const id = this.nextId++;
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
