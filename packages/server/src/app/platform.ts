@@ -37,6 +37,7 @@ import { SqliteAudienceStore } from '../segmentation/audiences/sqlite-store.ts';
 import { AudienceService } from '../segmentation/audiences/service.ts';
 import { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
 import type { MembershipStore } from '../segmentation/memberships/store.ts';
+import { sqlitePassWriter } from '../segmentation/memberships/sqlite-pass-writer.ts';
 import { StreamingAudiences } from '../segmentation/memberships/streaming.ts';
 import { SqliteComputedAttributeStore } from '../segmentation/computed/sqlite-store.ts';
 import { COMPUTED_ATTRIBUTE_SWEEP_MS, ComputedAttributeService } from '../segmentation/computed/service.ts';
@@ -201,7 +202,13 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     (sandboxId, keys): Promise<unknown> => streamingAudiences.evaluate(sandboxId, keys),
     () => clock.now(),
   );
-  const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles, { clock, dueTimes, owners: identityOwners, external: externalAudiences });
+  const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles, {
+    clock,
+    dueTimes,
+    owners: identityOwners,
+    external: externalAudiences,
+    writePass: sqlitePassWriter(db, { memberships, dueTimes, owners: identityOwners }),
+  });
   const membershipTimers = new MembershipTimers(dueTimes, (sandboxId, keys, at) => streamingAudiences.evaluate(sandboxId, keys, at), clock);
   streamingAudiences.onDueTime((at) => membershipTimers.schedule(at));
   keepEdgeMembershipsFresh(streamingAudiences, identityOwners, (sandboxId, keys) => edgeProjection.refresh(sandboxId, keys));

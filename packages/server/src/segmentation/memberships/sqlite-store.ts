@@ -76,7 +76,12 @@ export class SqliteMembershipStore implements MembershipStore {
   }
 
   async put(sandboxId: string, memberships: readonly Membership[]) {
-    this.putAll.immediate(sandboxId, memberships);
+    this.putNow(sandboxId, memberships);
+  }
+
+  /** `put`, done when it returns; inside a caller's transaction it joins it. */
+  putNow(sandboxId: string, memberships: readonly Membership[]): void {
+    if (memberships.length > 0) this.putAll.immediate(sandboxId, memberships);
   }
 
   async deleteAudience(sandboxId: string, audienceId: string) {

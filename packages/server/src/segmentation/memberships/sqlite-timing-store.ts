@@ -52,6 +52,11 @@ export class SqliteDueStore implements DueStore {
   }
 
   async set(sandboxId: string, changes: readonly DueChange[]) {
+    this.setNow(sandboxId, changes);
+  }
+
+  /** `set`, done when it returns; inside a caller's transaction it joins it. */
+  setNow(sandboxId: string, changes: readonly DueChange[]): void {
     if (changes.length > 0) this.setAll.immediate(sandboxId, changes);
   }
 
@@ -169,6 +174,11 @@ export class SqliteIdentityOwnerStore implements IdentityOwnerStore {
   }
 
   async assign(sandboxId: string, assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[]) {
+    this.assignNow(sandboxId, assignments);
+  }
+
+  /** `assign`, done when it returns; inside a caller's transaction it joins it. */
+  assignNow(sandboxId: string, assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[]): void {
     if (assignments.length > 0) this.assignAll.immediate(sandboxId, assignments);
   }
 

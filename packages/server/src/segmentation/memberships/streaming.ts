@@ -31,8 +31,20 @@ export interface ExternalMembers {
   heldBy(sandboxId: string, keys: readonly IdentityKey[]): Promise<Map<string, number | undefined>>;
 }
 
+/** What a streaming pass writes when it ends. */
+export interface PassWrites {
+  memberships: readonly Membership[];
+  dueChanges: readonly DueChange[];
+  assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[];
+}
+
+/** Writes a pass's results; an implementation may commit them together (`sqlite-pass-writer.ts`). */
+export type PassWriter = (sandboxId: string, writes: PassWrites) => Promise<void>;
+
 export interface StreamingOptions {
   clock?: Clock;
+  /** Writes each pass's results; without it, the stores' own writes one after another. */
+  writePass?: PassWriter;
   /** Due times of time-based entries and exits (see `timers.ts`). */
   dueTimes?: DueStore;
   /** Which profile id each identity was last evaluated under (see `rekey.ts`). */
@@ -171,11 +183,10 @@ export class StreamingAudiences {
       }
       round = [...new Set(pass.recheck.splice(0))];
     }
-    // Writes of the whole pass go out together at its end: one commit each, not one per person.
-    const { dueTimes, owners } = this.options;
-    if (pass.written.length > 0) await this.memberships.put(sandboxId, pass.written);
-    if (dueTimes && pass.dueChanges.length > 0) await dueTimes.set(sandboxId, pass.dueChanges);
-    if (owners && pass.assignments.length > 0) await owners.assign(sandboxId, pass.assignments);
+    // Writes of the whole pass go out together at its end, not one per person.
+    if (pass.written.length > 0 || pass.dueChanges.length > 0 || pass.assignments.length > 0) {
+      await this.writePass(sandboxId, { memberships: pass.written, dueChanges: pass.dueChanges, assignments: pass.assignments });
+    }
     if (pass.earliestDue !== Infinity) for (const listener of this.dueListeners) listener(pass.earliestDue);
     if (pass.changes.length > 0) for (const listener of this.listeners) listener(sandboxId, pass.changes);
     return pass.changes;
@@ -264,6 +275,14 @@ export class StreamingAudiences {
       for (const m of updated) if (isEntryOrExit(m)) pass.changes.push(m);
       if (duesBefore) pass.earliestDue = Math.min(pass.earliestDue, dueChanges(person.profileId, foundBy[i], dues, duesBefore.get(person.profileId), pass.dueChanges));
     }
+  }
+
+  private async writePass(sandboxId: string, writes: PassWrites): Promise<void> {
+    if (this.options.writePass) return this.options.writePass(sandboxId, writes);
+    const { dueTimes, owners } = this.options;
+    if (writes.memberships.length > 0) await this.memberships.put(sandboxId, writes.memberships);
+    if (dueTimes && writes.dueChanges.length > 0) await dueTimes.set(sandboxId, writes.dueChanges);
+    if (owners && writes.assignments.length > 0) await owners.assign(sandboxId, writes.assignments);
   }
 
   private evaluator(audience: Audience): CompiledAudience {
