@@ -13,7 +13,8 @@
  *   recent.add(sandboxId, ecid, [{ eventType: 'web.webpagedetails.pageViews', timestamp }], Date.now());
  *   recent.get(sandboxId, ecid, Date.now()); // the events still in the window
  */
-import type { JsonObject, JsonValue } from '../storage/json.ts';
+import type { JsonObject } from '../storage/json.ts';
+import { deepFreeze } from '../storage/sandbox-cache.ts';
 
 export interface RecentEventsOptions {
   maxVisitors: number;
@@ -46,13 +47,6 @@ function compact(event: JsonObject): { event: JsonObject; bytes: number } {
   return { event: deepFreeze(JSON.parse(json) as JsonObject), bytes: json.length };
 }
 
-function deepFreeze<T extends JsonValue>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 export class RecentEvents {
   private readonly visitors = new Map<string, Visitor>();

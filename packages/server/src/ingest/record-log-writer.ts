@@ -134,8 +134,8 @@ export class RecordLogWriter implements RecordAppender {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
-  private directDb?: SqliteDatabase;
-  private directStore?: SqliteRecordStore;
+  /** The calling thread's own connection, opened at the first direct append. */
+  private directLog?: { db: SqliteDatabase; store: SqliteRecordStore };
   private readonly counts: RecordLogWriterStats = { direct: 0, thread: 0, busy: 0 };
   private readonly directUpTo: number;
 
@@ -175,9 +175,8 @@ export class RecordLogWriter implements RecordAppender {
   /** Waits for the appends in flight, then stops the thread. */
   async close(): Promise<void> {
     this.closed = true;
-    this.directDb?.close();
-    this.directDb = undefined;
-    this.directStore = undefined;
+    this.directLog?.db.close();
+    this.directLog = undefined;
     const worker = this.worker;
     if (!worker) return;
     await new Promise<void>((resolve) => {
@@ -200,13 +199,12 @@ export class RecordLogWriter implements RecordAppender {
 
   /** This thread's own connection to the log, which fails at once instead of waiting for the write lock. */
   private direct(): SqliteRecordStore {
-    if (!this.directStore) {
+    if (!this.directLog) {
       const db = openSqlite(this.data.recordsPath, this.data.durability, this.data.autoCheckpointPages, LOG_CACHE_KIB);
       db.pragma('busy_timeout = 0');
-      this.directDb = db;
-      this.directStore = new SqliteRecordStore(db);
+      this.directLog = { db, store: new SqliteRecordStore(db) };
     }
-    return this.directStore;
+    return this.directLog.store;
   }
 
   private thread(): Worker {

@@ -1,10 +1,9 @@
 /**
  * Embedded (SQLite) writer of a streaming pass's results: memberships, due times and identity
- * owners in one transaction. Written one store after another they were three, and on the event
- * loop each took its turn at the write gate, waited behind the projector's transaction in
- * progress, and paid its own commit (~0.1–0.3 ms each at light load, more under load); one
- * commit also means a crash cannot keep a pass's memberships and lose the due times that go
- * with them.
+ * owners in one transaction, so a crash keeps all three or none (written one store after another,
+ * a crash between them could keep memberships whose due times, and so their time-based exits,
+ * were lost). Speed is the same as three transactions within the machine's noise (bench/README.md,
+ * session 9).
  *
  * @example
  *   const streaming = new StreamingAudiences(audiences, memberships, profiles, {
