@@ -74,7 +74,7 @@ test('an activation exporting C2 data to a third party is refused at creation, n
 
 test('an allowed activation whose dataset becomes C2 is blocked at run time with the explanation, keeps its outbox, and resumes when the label is removed', async () => {
   const { activations } = server.running.platform;
-  activations.tune({ guardTtlMs: 150 });
+  activations.tune({ guardTtlMs: 60_000 }); // a cached verdict would last a minute: only the dataset's change can drop it in time
   await ingest(server, datasetId, [person(1, 'gold', sharing)]);
   await server.running.platform.settleProfiles();
   const created = await webhookActivation('runtime');
@@ -83,9 +83,8 @@ test('an allowed activation whose dataset becomes C2 is blocked at run time with
   const id = created.body.id;
   await hook.waitFor((r) => r.some((x) => emailOf(x) === 'person1@example.com'));
 
-  // Labels change after the activation was saved: the next delivery asks the guard again.
+  // Labels change after the activation was saved: the change drops the cached verdict, so the next delivery asks the guard again.
   await labelDataset(['C2']);
-  await new Promise((r) => setTimeout(r, 200)); // the cached verdict expires (dataset labels announce no change)
   await ingest(server, datasetId, [person(2, 'gold', sharing)]);
   const blocked = await until(() => server.api('GET', `/api/v1/activations/${id}`), (res) => res.body.status === 'blocked', 'the activation is blocked');
   assert.match(blocked.body.blocked.reason, /Restrict data export to third parties/i);
@@ -105,6 +104,32 @@ test('an allowed activation whose dataset becomes C2 is blocked at run time with
   const resumed = await until(() => server.api('GET', `/api/v1/activations/${id}`), (res) => res.body.status === 'active' && res.body.stats.pending === 0, 'the activation resumes');
   assert.equal(resumed.body.blocked, undefined);
   assert.equal(resumed.body.stats.deadLetters, 0);
+});
+
+test('a schema field labelled C2 after the activation was saved blocks its next delivery at once, and unlabelling it resumes', async () => {
+  const { activations } = server.running.platform;
+  activations.tune({ guardTtlMs: 60_000 }); // only the schema's change can drop the cached verdict in time
+  const created = await webhookActivation('schema labels');
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  await ingest(server, datasetId, [person(4, 'gold', sharing)]);
+  await hook.waitFor((r) => r.some((x) => String(x.headers['idempotency-key']).startsWith(`${id}:`) && emailOf(x) === 'person4@example.com'));
+
+  const current = (await server.api('GET', '/api/v1/schemas/profile')).body;
+  const input = (labels: Record<string, string[]>) => ({ name: current.name, title: current.title, class: current.class, fieldGroups: current.fieldGroups, ...(current.fields ? { fields: current.fields } : {}), identities: current.identities, labels });
+  const labelled = await server.api('PUT', `/api/v1/schemas/${current.id}`, input({ ...current.labels, 'person.name.firstName': ['C2'] }));
+  assert.equal(labelled.status, 200, JSON.stringify(labelled.body));
+  try {
+    await ingest(server, datasetId, [person(5, 'gold', sharing)]);
+    const blocked = await until(() => server.api('GET', `/api/v1/activations/${id}`), (res) => res.body.status === 'blocked', 'the activation is blocked');
+    assert.ok(blocked.body.blocked.violations[0].lineage.some((l: any) => l.label === 'C2' && l.field === 'person.name.firstName'), JSON.stringify(blocked.body.blocked));
+    assert.ok(!hook.received.some((x) => emailOf(x) === 'person5@example.com'), 'nothing is sent while blocked');
+  } finally {
+    const restored = await server.api('PUT', `/api/v1/schemas/${current.id}`, input(current.labels));
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+  }
+  await hook.waitFor((r) => r.some((x) => emailOf(x) === 'person5@example.com'));
+  await until(() => server.api('GET', `/api/v1/activations/${id}`), (res) => res.body.status === 'active', 'the activation resumes');
 });
 
 test('disabling the policy resumes a blocked activation at once (governance announces its changes)', async () => {

@@ -345,6 +345,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   });
   governance.onChange((sandboxId) => activations.governanceChanged(sandboxId));
   catalog.onDatasetDeleted(async (sandboxId) => activations.governanceChanged(sandboxId));
+  // Dataset labels and schema field labels are governance too: verdicts cached before them are dropped.
+  catalog.onDatasetUpdated((sandboxId) => activations.governanceChanged(sandboxId));
+  schemas.onChange((sandboxId) => activations.governanceChanged(sandboxId));
   streamingAudiences.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
   computedAttributes.onUpdated((sandboxId, keys) => activations.onProfilesUpdated(sandboxId, keys));
   audienceJobs.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));

@@ -15,6 +15,7 @@ export type DatasetListener = (sandboxId: string, dataset: Dataset) => Promise<v
 
 export class CatalogService {
   private readonly deletedListeners: DatasetListener[] = [];
+  private readonly updatedListeners: ((sandboxId: string, dataset: Dataset) => void)[] = [];
   private readonly cache = new Map<string, Dataset>();
 
   constructor(
@@ -24,6 +25,11 @@ export class CatalogService {
 
   onDatasetDeleted(listener: DatasetListener): void {
     this.deletedListeners.push(listener);
+  }
+
+  /** Told after a dataset was changed (its labels, retention, name...). */
+  onDatasetUpdated(listener: (sandboxId: string, dataset: Dataset) => void): void {
+    this.updatedListeners.push(listener);
   }
 
   list(sandboxId: string) {
@@ -73,6 +79,7 @@ export class CatalogService {
     const next: Dataset = { ...current, ...patch, updatedAt: new Date().toISOString() };
     await this.store.put(sandboxId, next);
     this.forget(sandboxId, current);
+    for (const listener of this.updatedListeners) listener(sandboxId, next);
     return next;
   }
 

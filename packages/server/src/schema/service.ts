@@ -54,8 +54,14 @@ export class SchemaService {
   /** `sandbox/idOrName` → the compiled current version. */
   private readonly current = new Map<string, CompiledSchema>();
   private usageSource?: SchemaUsage;
+  private readonly changeListeners: ((sandboxId: string) => void)[] = [];
 
   constructor(private readonly store: SchemaStore) {}
+
+  /** Told after any schema of a sandbox was created, changed (its fields or field labels) or deleted. */
+  onChange(listener: (sandboxId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
 
   setUsageSource(source: SchemaUsage): void {
     this.usageSource = source;
@@ -138,9 +144,10 @@ export class SchemaService {
     return entry;
   }
 
-  /** Forgets the current-version cache of a sandbox after any schema change in it. */
+  /** Forgets the current-version cache of a sandbox after any schema change in it, and tells the listeners. */
   private changed(sandboxId: string) {
     for (const key of this.current.keys()) if (key.startsWith(`${sandboxId}/`)) this.current.delete(key);
+    for (const listener of this.changeListeners) listener(sandboxId);
   }
 
   private build(id: string, input: SchemaInput, version: number, createdAt: string, updatedAt: string): SchemaDoc {
