@@ -96,7 +96,7 @@ test('an allowed activation whose dataset becomes C2 is blocked at run time with
   await new Promise((r) => setTimeout(r, 300)); // several re-checks pass while it stays blocked
   assert.ok(!hook.received.some((x) => emailOf(x) === 'person2@example.com'), 'nothing is sent while blocked');
   const runs = await server.api('GET', `/api/v1/activations/${id}/runs`);
-  assert.ok(runs.body.items.some((r: any) => typeof r.lastError === 'string' && r.lastError.startsWith('blocked by governance') && r.lastError.includes('C2')), JSON.stringify(runs.body.items));
+  assert.ok(runs.body.items.some((r: any) => r.status === 'blocked' && typeof r.lastError === 'string' && r.lastError.startsWith('blocked by governance') && r.lastError.includes('C2')), JSON.stringify(runs.body.items));
 
   // The label goes: the next check lifts the block and the waiting change is delivered.
   await labelDataset([]);
@@ -176,7 +176,7 @@ test('a batch export run of a violating activation writes no file and records th
     'the run records the refusal',
   );
   const pending = refused.body.items.find((r: any) => r.id === run.body.id);
-  assert.equal(pending.status, 'running');
+  assert.equal(pending.status, 'blocked', 'an open run of a blocked activation says so');
   assert.equal(pending.files, undefined, 'no file is written while blocked');
   assert.equal((await server.api('GET', `/api/v1/activations/${id}`)).body.status, 'blocked');
   await labelDataset([]);

@@ -121,6 +121,7 @@ export type Activation = Static<typeof Activation>;
 
 export const RunKind = Type.Union([Type.Literal('streaming'), Type.Literal('backfill'), Type.Literal('scheduled'), Type.Literal('manual'), Type.Literal('replay')]);
 export type RunKind = Static<typeof RunKind>;
+/** How a run ended, or `running`. */
 export const RunStatus = Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('partial'), Type.Literal('failed')]);
 export type RunStatus = Static<typeof RunStatus>;
 
@@ -128,7 +129,9 @@ export const Run = Type.Object({
   id: Type.String(),
   activationId: Type.String(),
   kind: RunKind,
-  status: RunStatus,
+  status: Type.Union([...RunStatus.anyOf, Type.Literal('blocked')], {
+    description: '`blocked`: open, and held while governance refuses the activation (see `lastError`); it goes on by itself once allowed',
+  }),
   startedAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   queued: Type.Integer({ description: 'events (or audience files) to deliver' }),

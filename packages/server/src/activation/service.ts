@@ -215,7 +215,12 @@ export class ActivationService {
 
   async runs(sandboxId: string, id: string, limit: number): Promise<Run[]> {
     await this.require(sandboxId, id);
-    return this.options.store.listRuns(sandboxId, id, limit);
+    return (await this.options.store.listRuns(sandboxId, id, limit)).map((run) => this.present(run));
+  }
+
+  /** A run as answered: an open run of an activation governance blocks is `blocked`, not `running`. */
+  private present(run: Run): Run {
+    return run.status === 'running' && this.activations.get(run.activationId)?.blocked ? { ...run, status: 'blocked' } : run;
   }
 
   /** "Export now": a manual run of every mapped audience (all members, or for firstFullThenIncremental after a first export, those changed since). */
@@ -240,7 +245,7 @@ export class ActivationService {
       return { replayed };
     }
     this.engine.wake(id);
-    return { replayed, run: (await this.options.store.getRun(sandboxId, run.id)) ?? run };
+    return { replayed, run: this.present((await this.options.store.getRun(sandboxId, run.id)) ?? run) };
   }
 
   // ---- the outbox
@@ -606,6 +611,6 @@ export class ActivationService {
     await this.options.store.addJobs(jobs);
     if (exporting) await this.options.store.countRun(run.id, { queued: jobs.length });
     this.engine.wake(activation.id);
-    return (await this.options.store.getRun(activation.sandboxId, run.id)) ?? run;
+    return this.present((await this.options.store.getRun(activation.sandboxId, run.id)) ?? run);
   }
 }
