@@ -1,13 +1,16 @@
 /**
- * Putting files into S3-compatible object storage (AWS S3, MinIO, …) with one signed PUT each
- * (AWS Signature Version 4, the body's SHA-256 signed too, so the store checks what it got). An
- * object appears whole or not at all, so no temporary name is needed. One PUT takes at most 5 GiB
- * (S3's limit); larger files are refused (keep them under it with `maxRowsPerFile`).
- * Failures are classified: 5xx, 429, S3's `RequestTimeout`/`SlowDown`, timeouts and network errors
- * retry; other 4xx (bad credentials, missing bucket, denied) are permanent.
+ * Putting files into S3-compatible object storage (AWS S3, MinIO, …), signed with AWS Signature
+ * Version 4 (the body's SHA-256 signed too, so the store checks what it got). A file up to one
+ * part's size (`partBytes`, 64 MiB by default) goes in one PUT; a larger one in a multipart upload:
+ * parts of that size (larger when needed to stay within S3's 10,000 parts), each retried on its
+ * own, then completed in order. An object appears whole or not at all either way, so no temporary
+ * name is needed; a multipart upload that fails is aborted, so no parts are left billed in the
+ * bucket. Objects up to 5 TiB (S3's limit).
+ * Failures are classified: 5xx, 429, S3's `RequestTimeout`/`SlowDown`/`InternalError`, timeouts
+ * and network errors retry; other 4xx (bad credentials, missing bucket, denied) are permanent.
  *
  * @example
- *   await putFile(target, 'exports/a.csv', '/tmp/a.csv');
+ *   await putFile(target, 'exports/a.csv', '/tmp/a.csv', 'text/csv');
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -15,11 +18,22 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyStatus, classifyThrown, DeliveryError } from '../types.ts';
-import { amzDate, signRequest, uriEncode } from './sigv4.ts';
+import { amzDate, EMPTY_SHA256, signRequest, uriEncode } from './sigv4.ts';
 
-/** S3's largest single PUT. */
+/** S3's largest single PUT, and largest part. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
+/** S3's smallest part (every part but the last). */
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+/** S3's most parts in one upload. */
+export const MAX_PARTS = 10_000;
+/** S3's largest object. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+/** Files up to this size go in one PUT, larger ones in parts of this size. */
+export const DEFAULT_PART_BYTES = 64 * 1024 ** 2;
+/** Attempts at one part before the upload fails (and is retried whole by the delivery engine). */
+const PART_ATTEMPTS = 3;
 /** A PUT that makes no progress for this long is abandoned (and retried). */
 const IDLE_TIMEOUT_MS = 30_000;
 
@@ -33,6 +47,8 @@ export interface S3Target {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** Size of one part of a multipart upload (and the largest file sent in one PUT); default 64 MiB. */
+  partBytes?: number;
 }
 
 /** The URL and the path that is signed for an object key. */
@@ -45,9 +61,9 @@ export function objectUrl(target: Pick<S3Target, 'bucket' | 'endpoint' | 'forceP
   return url;
 }
 
-async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string, start = 0, end?: number): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  await pipeline(createReadStream(path, end === undefined ? { start } : { start, end: end - 1 }), hash);
   return hash.digest('hex');
 }
 
@@ -67,51 +83,138 @@ export function s3ErrorCode(body: string): { code?: string; message?: string } {
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }
 
-function classifyAnswer(status: number, body: string, retryAfter: string | undefined, key: string): DeliveryError | undefined {
+function classifyAnswer(what: string, status: number, body: string, retryAfter: string | undefined): DeliveryError | undefined {
   const { code, message } = s3ErrorCode(body);
   const failure = classifyStatus(status, code ? `${code}${message ? `: ${message}` : ''}` : body, retryAfter);
   if (!failure) return undefined;
   // S3 answers 400 RequestTimeout when the upload stalled: worth another try.
   const retryable = failure.retryable || code === 'RequestTimeout' || code === 'SlowDown';
-  return new DeliveryError(`S3 PUT ${key}: ${failure.message}`, retryable, status, failure.retryAfterSeconds);
+  return new DeliveryError(`${what}: ${failure.message}`, retryable, status, failure.retryAfterSeconds);
 }
 
-/** PUTs one local file as `key`; returns its `s3://bucket/key` location. */
-export async function putFile(target: S3Target, key: string, localPath: string, contentType: string): Promise<string> {
-  const { size } = await stat(localPath);
-  if (size > MAX_PUT_BYTES) throw new DeliveryError(`${key} is ${size} bytes; one S3 PUT takes at most 5 GiB: lower maxRowsPerFile`, false);
-  const payloadHash = await sha256File(localPath);
+/** What one signed request sends: nothing, a buffer, or a byte range of a local file. */
+type Body = { bytes: Buffer } | { file: string; start: number; end: number } | undefined;
+
+interface Answer {
+  status: number;
+  body: string;
+  etag?: string;
+}
+
+/**
+ * One signed request for an object key; a failed answer is thrown as a classified
+ * `DeliveryError` named by `what`.
+ */
+async function s3Request(target: S3Target, what: string, method: string, key: string, query: Record<string, string>, body: Body, payloadHash: string, extraHeaders: Record<string, string> = {}): Promise<Answer> {
   const url = objectUrl(target, key);
   const signedPath = target.forcePathStyle ? `/${target.bucket}/${key}` : `/${key}`;
+  const length = body === undefined ? 0 : 'bytes' in body ? body.bytes.length : body.end - body.start;
   const headers: Record<string, string> = {
     host: url.host,
-    'content-length': String(size),
-    'content-type': contentType,
+    'content-length': String(length),
+    ...extraHeaders,
     'x-amz-content-sha256': payloadHash,
     'x-amz-date': amzDate(new Date()),
     ...(target.sessionToken ? { 'x-amz-security-token': target.sessionToken } : {}),
   };
-  const { authorization } = signRequest({ method: 'PUT', path: signedPath, query: {}, headers, payloadHash, region: target.region, service: 's3', accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey });
+  const { authorization } = signRequest({ method, path: signedPath, query, headers, payloadHash, region: target.region, service: 's3', accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey });
+  const search = Object.entries(query)
+    .map(([k, v]) => (v === '' ? uriEncode(k, false) : `${uriEncode(k, false)}=${uriEncode(v, false)}`))
+    .join('&');
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  let answer: Answer & { retryAfter?: string };
   try {
-    const answer = await new Promise<{ status: number; body: string; retryAfter?: string }>((resolve, reject) => {
+    answer = await new Promise((resolve, reject) => {
       const req = send(
-        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method: 'PUT', path: uriEncode(signedPath, true), headers: { ...headers, authorization } },
+        { protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, method, path: uriEncode(signedPath, true) + (search ? `?${search}` : ''), headers: { ...headers, authorization } },
         (response) => {
-          readBody(response).then((body) => resolve({ status: response.statusCode ?? 0, body, ...(typeof response.headers['retry-after'] === 'string' ? { retryAfter: response.headers['retry-after'] } : {}) }), reject);
+          const { etag } = response.headers;
+          const retryAfter = response.headers['retry-after'];
+          readBody(response).then(
+            (text) => resolve({ status: response.statusCode ?? 0, body: text, ...(typeof etag === 'string' ? { etag } : {}), ...(typeof retryAfter === 'string' ? { retryAfter } : {}) }),
+            reject,
+          );
         },
       );
       req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`no progress in ${IDLE_TIMEOUT_MS} ms`), { name: 'TimeoutError' })));
       req.on('error', reject);
-      pipeline(createReadStream(localPath), req).catch(reject);
+      if (body === undefined) req.end();
+      else if ('bytes' in body) req.end(body.bytes);
+      else pipeline(createReadStream(body.file, { start: body.start, end: body.end - 1 }), req).catch(reject);
     });
-    const failure = classifyAnswer(answer.status, answer.body, answer.retryAfter, key);
-    if (failure) throw failure;
   } catch (err) {
-    if (err instanceof DeliveryError) throw err;
     const e = err as Error & { code?: string };
     if (e.code) throw new DeliveryError(`S3 ${url.host} network error: ${e.code}`, true);
     throw classifyThrown(err);
   }
+  const failure = classifyAnswer(what, answer.status, answer.body, answer.retryAfter);
+  if (failure) throw failure;
+  return answer;
+}
+
+/**
+ * The part size for a file: the target's, raised to stay within 10,000 parts. A file not larger
+ * than it goes in one PUT. Throws (permanently) past S3's largest object.
+ */
+export function partSizeFor(size: number, partBytes = DEFAULT_PART_BYTES): number {
+  if (size > MAX_OBJECT_BYTES) throw new DeliveryError(`a file of ${size} bytes is larger than S3's largest object (5 TiB): lower maxRowsPerFile`, false);
+  const wanted = Math.min(MAX_PUT_BYTES, Math.max(MIN_PART_BYTES, partBytes));
+  return Math.max(wanted, Math.ceil(size / MAX_PARTS));
+}
+
+/** PUTs one local file as `key` (in parts when larger than one part); returns its `s3://bucket/key` location. */
+export async function putFile(target: S3Target, key: string, localPath: string, contentType: string): Promise<string> {
+  const { size } = await stat(localPath);
+  const partBytes = partSizeFor(size, target.partBytes);
+  if (size <= partBytes) {
+    const payloadHash = await sha256File(localPath);
+    await s3Request(target, `S3 PUT ${key}`, 'PUT', key, {}, { file: localPath, start: 0, end: size }, payloadHash, { 'content-type': contentType });
+  } else {
+    await putInParts(target, key, localPath, size, partBytes, contentType);
+  }
   return `s3://${target.bucket}/${key}`;
+}
+
+async function putInParts(target: S3Target, key: string, localPath: string, size: number, partBytes: number, contentType: string): Promise<void> {
+  const created = await s3Request(target, `S3 multipart upload of ${key}`, 'POST', key, { uploads: '' }, undefined, EMPTY_SHA256, { 'content-type': contentType });
+  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1];
+  if (!uploadId) throw new DeliveryError(`S3 multipart upload of ${key}: the answer named no UploadId`, true);
+  try {
+    const etags: string[] = [];
+    for (let start = 0, part = 1; start < size; start += partBytes, part++) {
+      const end = Math.min(size, start + partBytes);
+      const payloadHash = await sha256File(localPath, start, end);
+      const answer = await withRetries(() => s3Request(target, `S3 PUT ${key} part ${part}`, 'PUT', key, { partNumber: String(part), uploadId }, { file: localPath, start, end }, payloadHash));
+      if (!answer.etag) throw new DeliveryError(`S3 PUT ${key} part ${part}: the answer carried no ETag`, true);
+      etags.push(answer.etag);
+    }
+    const xml = Buffer.from(
+      `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
+      'utf8',
+    );
+    const completed = await s3Request(target, `S3 completing ${key}`, 'POST', key, { uploadId }, { bytes: xml }, createHash('sha256').update(xml).digest('hex'), { 'content-type': 'application/xml' });
+    // S3 may answer 200 and still fail the completion, with an <Error> document as the body.
+    const { code, message } = s3ErrorCode(completed.body);
+    if (code) throw new DeliveryError(`S3 completing ${key}: ${code}${message ? `: ${message}` : ''}`, code === 'InternalError' || code === 'SlowDown');
+  } catch (err) {
+    // Parts left behind are stored (and billed) until aborted.
+    await s3Request(target, `S3 aborting the upload of ${key}`, 'DELETE', key, { uploadId }, undefined, EMPTY_SHA256).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A part's own retries: a retryable failure is tried again (after its Retry-After, or 0.2, 0.4 s). */
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof DeliveryError) || !err.retryable || i >= PART_ATTEMPTS) throw err;
+      await sleep(Math.min(5_000, err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 200 * 2 ** (i - 1)));
+    }
+  }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,8 +1,8 @@
 /**
  * S3-compatible object storage destination (AWS S3, MinIO, Ceph, R2, …): the `file` type's audience
  * files (CSV, JSON lines, Parquet; gzip; the suite's names; split at a row limit) PUT into a bucket
- * under a prefix, signed with AWS Signature Version 4 (no SDK). Path-style addressing for stores
- * that need it; session tokens for temporary credentials.
+ * under a prefix (multipart above `partSizeMiB`), signed with AWS Signature Version 4 (no SDK).
+ * Path-style addressing for stores that need it; session tokens for temporary credentials.
  */
 import { posix } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
@@ -22,6 +22,9 @@ export const S3Settings = Type.Object(
     accessKeyId: Type.String({ minLength: 1, maxLength: 200 }),
     secretAccessKey: Type.String({ minLength: 1, maxLength: 500 }),
     sessionToken: Type.Optional(Type.String({ minLength: 1, maxLength: 4000, description: 'for temporary credentials (x-amz-security-token)' })),
+    partSizeMiB: Type.Optional(
+      Type.Integer({ minimum: 5, maximum: 5120, default: 64, description: 'files larger than this go in a multipart upload of parts this size (raised to stay within 10,000 parts)' }),
+    ),
     ...FileShapeFields,
   },
   { additionalProperties: false },
@@ -40,6 +43,7 @@ export function s3Target(settings: S3Settings): S3Target {
     accessKeyId: settings.accessKeyId,
     secretAccessKey: settings.secretAccessKey,
     ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
+    ...(settings.partSizeMiB !== undefined ? { partBytes: settings.partSizeMiB * 1024 ** 2 } : {}),
   };
 }
 

@@ -136,6 +136,7 @@ test('bad S3 settings are refused naming the field', async () => {
     [settings({ endpoint: 'ftp://minio' }), 'settings.endpoint'],
     [settings({ prefix: '/abs' }), 'settings.prefix'],
     [settings({ format: 'parquet', gzip: true }), 'settings.gzip'],
+    [settings({ partSizeMiB: 2 }), 'settings.partSizeMiB'],
     [{ ...settings(), secretAccessKey: undefined }, 'settings.secretAccessKey'],
   ];
   for (const [bad, path] of cases) {
