@@ -138,7 +138,7 @@ async function s3Request(target: S3Target, what: string, method: string, key: st
       );
       req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`no progress in ${IDLE_TIMEOUT_MS} ms`), { name: 'TimeoutError' })));
       req.on('error', reject);
-      if (body === undefined) req.end();
+      if (body === undefined || length === 0) req.end();
       else if ('bytes' in body) req.end(body.bytes);
       else pipeline(createReadStream(body.file, { start: body.start, end: body.end - 1 }), req).catch(reject);
     });

@@ -58,6 +58,13 @@ test('a file within one part goes in one PUT', async () => {
   assert.ok(store.objects.get('big/one.csv')!.body.equals(content));
 });
 
+test('an empty file is one PUT of nothing', async () => {
+  const empty = join(dir, 'empty.jsonl');
+  writeFileSync(empty, '');
+  await putFile(target(), 'empty.jsonl', empty, 'application/x-ndjson');
+  assert.equal(store.objects.get('big/empty.jsonl')!.body.length, 0);
+});
+
 test('a throttled part is retried on its own; the upload goes on', async () => {
   store.log.length = 0;
   store.failNext(1, 503, 'SlowDown', /^PUT \?partNumber=2&/);
