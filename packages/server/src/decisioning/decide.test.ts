@@ -282,6 +282,7 @@ const pageOffers = [
   domOffer('o-hero-2', [{ type: 'setHtml', selector: '#hero', content: 'Winter' }, { type: 'setHtml', selector: '#promo', content: 'Free shipping' }]),
   domOffer('o-nav', [{ type: 'remove', selector: 'nav .old' }]),
   domOffer('o-hero-only', [{ type: 'setText', selector: '#hero', content: 'Spring' }]),
+  domOffer('o-hero-spelled', [{ type: 'setText', selector: 'BODY > div#hero.wide', content: 'Autumn' }, { type: 'setHtml', selector: 'NAV  .old', content: 'gone' }]),
   domOffer('o-dom-go', [{ type: 'redirect', selector: 'html', content: 'https://shop.test/dom-go' }]),
   redirectOffer('o-go', 'https://shop.test/go'),
   redirectOffer('o-go-2', 'https://shop.test/go-2'),
@@ -318,6 +319,16 @@ test('on a selector two page activities change, the higher priority wins that it
   assert.deepEqual(page([bare, high]).propositions.map((p) => `${p.activity.id}:${p.items.length}`), [`${high.id}:2`, `${bare.id}:0`]);
   // The order is the same whatever order the activities were defined in, and on every call.
   assert.deepEqual(page([high, low]).propositions.map((p) => selectorsOf(p)), result.propositions.map((p) => selectorsOf(p)));
+});
+
+test('the same element written another way is the same element: the higher priority keeps it', () => {
+  const high = pageActivity('o-hero', { priority: 5 });
+  const nav = pageActivity('o-nav', { priority: 4 });
+  const spelled = pageActivity('o-hero-spelled', { priority: 1 });
+  // `BODY > div#hero.wide` is #hero (an id names one element); `NAV  .old` is `nav .old`.
+  assert.deepEqual(page([spelled, high]).propositions.map((p) => selectorsOf(p)), [['#hero=Summer', '#hero=red'], ['NAV  .old=gone']], 'its #hero change is dropped, its nav change stays');
+  assert.deepEqual(page([spelled, nav]).propositions.map((p) => selectorsOf(p)), [['nav .old=undefined'], ['BODY > div#hero.wide=Autumn']], 'its #hero change stays, its nav change is dropped');
+  assert.deepEqual(page([spelled, nav, high]).propositions.map((p) => p.activity.id), [high.id, nav.id], 'nothing of the lowest is left: it does not answer');
 });
 
 test('on the page the highest-priority redirect wins and nothing of lower priority is delivered after it', () => {

@@ -4,8 +4,9 @@
  * and context conditions, the holdout, then the experience (traffic bucket for A/B and
  * auto-allocate, first matching rule for experience targeting). On a named scope (mbox) the first
  * activity that yields an experience takes the scope. On the page scope (`__view__`) every
- * qualifying activity answers, as Target's global mbox does: a DOM action whose selector a
- * higher-priority activity already changed is dropped, and the first redirect ends the page.
+ * qualifying activity answers, as Target's global mbox does: a DOM action on an element (its
+ * selector's key) a higher-priority activity already changed is dropped, and the first redirect
+ * ends the page.
  * Assignment hashes the profile id when known (so it follows the person across devices), else the
  * visitor id, with the activity id: the same answer on every node.
  *
@@ -17,6 +18,7 @@ import { allocationBucket, HOLDOUT_SALT } from './hash.ts';
 import { PAGE_SCOPE } from './model.ts';
 import type { CompiledActivity, DecisionSnapshot } from './snapshot.ts';
 import { encodeEventToken, ITEM_SCHEMAS, type DecisionRequest, type DecisionResult, type Proposition, type PropositionItem } from './request.ts';
+import { selectorKey } from './selector-key.ts';
 
 type Outcome = { experience: number } | { heldOut: true } | { notApplicable: true };
 
@@ -73,11 +75,21 @@ export function proposition(
   };
 }
 
-/** The selector a DOM-action item changes, or undefined for items that target none (html, json, …). */
+/** Element keys of the selectors seen (offers hold few distinct selectors; bounded all the same). */
+const selectorKeys = new Map<string, string>();
+
+/** The element a DOM-action item changes (`selector-key.ts`), or undefined for items that target none (html, json, …). */
 function selectorOf(item: PropositionItem): string | undefined {
   if (item.schema !== ITEM_SCHEMAS.domAction) return undefined;
   const selector = item.data.selector;
-  return typeof selector === 'string' ? selector : undefined;
+  if (typeof selector !== 'string') return undefined;
+  let key = selectorKeys.get(selector);
+  if (key === undefined) {
+    if (selectorKeys.size >= 10_000) selectorKeys.clear();
+    key = selectorKey(selector);
+    selectorKeys.set(selector, key);
+  }
+  return key;
 }
 
 function isRedirect(item: PropositionItem): boolean {
@@ -85,8 +97,8 @@ function isRedirect(item: PropositionItem): boolean {
 }
 
 /**
- * The page scope: every qualifying activity answers, best priority first. A DOM action on a selector
- * a higher-priority activity of this request already changed is dropped, and an activity left with
+ * The page scope: every qualifying activity answers, best priority first. A DOM action on an element
+ * a higher-priority activity of this request already changed (by its selector's key) is dropped, and an activity left with
  * nothing to show is skipped (no proposition, so no impression). Items without a selector (html,
  * json, default) are kept. The first activity delivering a redirect is the last one delivered: the
  * browser leaves the page, so nothing of lower priority would be seen. A holdout of one activity
