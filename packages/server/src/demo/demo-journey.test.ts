@@ -123,7 +123,7 @@ describe('the demo journey, as a new user tries it', () => {
     const first = await pageViewAnswer('/demo/', () => page.goto(`${server.url}/demo/?configId=${demo.datastreamId}`));
     const hero = first.decisions.filter((d) => d.activityId === demo.activities.hero);
     assert.equal(hero.length, 1, `the home page view is in the A/B test: ${JSON.stringify(first.decisions)}`);
-    assert.ok(!first.decisions.some((d) => d.activityId === demo.activities.banner), 'the banner targeting does not answer the home page');
+    assert.ok(!first.decisions.some((d) => d.activityId === demo.activities.banner), 'an anonymous first visit is in none of the banner’s audiences');
     const experience = hero[0].experienceId;
     assert.ok(experience in HERO_BY_EXPERIENCE, experience);
     seen.heroExperiences.add(experience);
@@ -196,6 +196,17 @@ describe('the demo journey, as a new user tries it', () => {
         assert.equal(experience.impressions, 0);
       }
     }
+  });
+
+  it('5. back on the home page, the member gets both page activities: a hero of the A/B test and the members’ banner', async () => {
+    const answer = await pageViewAnswer('/demo/', () => page.goto(`${server.url}/demo/?configId=${demo.datastreamId}`));
+    const hero = answer.decisions.find((d) => d.activityId === demo.activities.hero);
+    assert.ok(hero && hero.experienceId in HERO_BY_EXPERIENCE, `the A/B test answers: ${JSON.stringify(answer.decisions)}`);
+    assert.deepEqual(answer.decisions.map((d) => d.activityId), [demo.activities.hero, demo.activities.banner], 'best priority first');
+    assert.equal(answer.decisions[1].experienceId, 'members');
+    await page.waitForFunction((offer) => document.getElementById('promo')?.textContent?.replace(/\s+/g, ' ').trim() === offer, MEMBERS_PROMO);
+    await rendered();
+    assert.equal(await text('#hero h1'), HERO_BY_EXPERIENCE[hero.experienceId]);
   });
 
   it('nothing of the demo or the journey is visible from another sandbox', async () => {

@@ -137,9 +137,10 @@ export async function loadDemo(running: RunningServer, options: DemoOptions & { 
         name: 'Home hero A/B test',
         type: 'ab',
         status: 'live',
-        // One activity takes a scope (the highest priority that yields an experience), so the two
-        // page-wide activities split the pages: the A/B test owns the home page, where every
-        // visitor is in it and keeps their hero; the banner targeting answers every other page.
+        // Both activities are page-wide (`__view__`), where every qualifying activity answers: the
+        // A/B test on the home page (every visitor is in it and keeps their hero), the banner
+        // targeting on every storefront page the visitor's audiences qualify for. They change
+        // different elements (#hero, #promo), so on the home page a member gets both.
         priority: 20,
         location: { scopes: ['__view__'], urls: [{ operator: 'regex', value: HOME_PAGE_URL }] },
         experiences: [
