@@ -97,7 +97,8 @@ function newFrame(sizes: { scope: number; vars: number }): Frame {
 
 const CLOCK_FUNCTIONS = new Set(['currentYear', 'currentMonth', 'currentDayOfMonth']);
 
-function usesClock(node: Expr): boolean {
+/** Whether an expression reads the evaluation time (`now`, windows, `today`, `currentYear()`...): its result can change with time alone. */
+export function usesClock(node: Expr): boolean {
   const stack: Expr[] = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;

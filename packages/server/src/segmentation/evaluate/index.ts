@@ -6,7 +6,7 @@
  *   const q = compileExpression(parseOrThrow('homeAddress.countryCode = "US"'));
  *   q.matches({ profile: { homeAddress: { countryCode: 'US' } }, events: [], now: Date.now() });  // true
  */
-export { compileExpression, type CompiledExpression } from './compile.ts';
+export { compileExpression, usesClock, type CompiledExpression } from './compile.ts';
 export { PqlCompileError, type PqlCompileErrorCode } from './errors.ts';
 export type { CompileOptions, EvaluationInput } from './frame.ts';
 export { asAudience, toJsonValue, TimeValue, MapEntry, type PqlValue, type PqlObject } from './values.ts';

@@ -79,6 +79,40 @@ test('someone who bought in the last 3 hours exits when the 3 hours pass, by one
   }
 });
 
+test('a batch job that qualifies someone for a time-based audience hands them to streaming: they exit when the window passes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
+  const t0 = Date.now();
+  const clock = new ManualClock(t0);
+  const { platform, sandbox } = await open(dir, clock);
+  try {
+    const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });
+    // The purchase arrives before the audience exists: streaming has nothing to evaluate it for.
+    const purchase = { _id: 'p1', timestamp: new Date(t0 - 10 * 60_000).toISOString(), eventType: 'commerce.purchases', identityMap: { ECID: [{ id: ecid(1) }] } };
+    await platform.ingest.accept(sandbox.id, web, [purchase], { source: 'test' });
+    await settle(platform);
+    const bought = await platform.audiences.create(sandbox, { name: 'bought recently', expression: pql(BOUGHT_IN_3_HOURS) });
+    const members = async () => (await platform.memberships.members(sandbox.id, bought.id, { limit: 10 })).map((m) => m.status);
+    assert.deepEqual(await members(), []);
+    assert.equal(clock.pending(), 0);
+
+    const job = await platform.audienceJobs.submit(sandbox.id, { audienceIds: [bought.id] }, 'api');
+    await platform.audienceJobs.idle();
+    assert.equal((await platform.audienceJobs.get(sandbox.id, job.id)).audiences?.[0]?.realized, 1, 'the job qualified the person');
+    await settle(platform);
+    assert.deepEqual(await members(), ['existing'], 'the streaming pass it handed them to found them staying');
+    assert.equal(clock.pending(), 1, 'and the streaming pass it handed them to armed their exit');
+
+    await clock.advance(3 * HOUR);
+    await settle(platform);
+    assert.deepEqual(await members(), [], 'three hours after the purchase, out');
+    const exited = await platform.memberships.forProfile(sandbox.id, (await platform.profiles.lookup(sandbox.id, 'ECID', ecid(1)))!.profileId);
+    assert.deepEqual(exited.map((m) => [m.audienceId, m.status]), [[bought.id, 'exited']]);
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('entries happen with time too: "viewed, and no purchase in the last hour" qualifies when the hour passes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
   const t0 = Date.now();
