@@ -136,6 +136,8 @@ function deliveryBodies(ecids: readonly string[]): () => Buffer {
 interface Measured {
   result: LoadResult;
   serverCores: number;
+  /** The server's main thread: ran, and waited for a core (Linux only). */
+  eventLoop?: { runMsPerS: number; waitMsPerS: number };
 }
 
 async function measure(server: ServerProcess, path: string, contentType: string, nextBody: () => Buffer, seconds: number, connections = CONNECTIONS): Promise<Measured> {
@@ -151,7 +153,8 @@ async function measure(server: ServerProcess, path: string, contentType: string,
     durationMs: Math.round(seconds * 1000 * scale),
     onMeasuredPhase: (edge) => meter.onMeasuredPhase(edge),
   });
-  return { result, serverCores: meter.cores() };
+  const eventLoop = meter.eventLoop();
+  return { result, serverCores: meter.cores(), ...(eventLoop ? { eventLoop } : {}) };
 }
 
 /**
@@ -164,7 +167,8 @@ async function settle(server: ServerProcess): Promise<void> {
 
 function line(m: Measured): string {
   const failures = m.result.errors ? `, ${m.result.errors} FAILED (${JSON.stringify(m.result.outcomes)})` : '';
-  return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${failures}`;
+  const loop = m.eventLoop ? `, event loop ran ${formatInteger(m.eventLoop.runMsPerS)} ms/s and waited for a core ${formatInteger(m.eventLoop.waitMsPerS)} ms/s` : '';
+  return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${loop}${failures}`;
 }
 
 export async function runEdgeDecision(): Promise<BenchmarkReport> {
@@ -224,6 +228,9 @@ export async function runEdgeDecision(): Promise<BenchmarkReport> {
     figures: [
       { measure: `interact p50 (${LATENCY_CONNECTIONS} connections)`, value: formatMs(light.result.latency.p50Ms) },
       { measure: `interact p99 (${LATENCY_CONNECTIONS} connections)`, value: formatMs(p99), target: `≤ ${TARGET_P99_MS} ms`, met: p99 <= TARGET_P99_MS },
+      ...(light.eventLoop
+        ? [{ measure: `event loop waiting for a core (${LATENCY_CONNECTIONS} connections)`, value: `${formatInteger(light.eventLoop.waitMsPerS)} ms/s (ran ${formatInteger(light.eventLoop.runMsPerS)} ms/s)` }]
+        : []),
       { measure: `interact p50 / p99 (${CONNECTIONS} connections)`, value: `${formatMs(interact.result.latency.p50Ms)} / ${formatMs(interact.result.latency.p99Ms)}` },
       { measure: 'interact req/s', value: formatInteger(interact.result.requestsPerSecond) },
       { measure: 'bare Fastify req/s', value: formatInteger(bare.result.requestsPerSecond) },

@@ -9,6 +9,7 @@
  *   await server.stop();
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage, ProcessUsage } from '../servers/protocol.ts';
 
@@ -32,6 +33,22 @@ export interface CpuMeter {
   onMeasuredPhase(edge: 'start' | 'end'): Promise<void>;
   /** CPU used between the two edges, in cores (1 = one core busy the whole time). */
   cores(): number;
+  /**
+   * The server's main thread (its event loop) between the two edges, in ms per second: time it
+   * ran, and time it was ready to run but waited for a core (Linux `schedstat`; undefined
+   * elsewhere). A large wait means the machine's cores, not the server's code, set the latency.
+   */
+  eventLoop(): { runMsPerS: number; waitMsPerS: number } | undefined;
+}
+
+/** Run and wait-for-CPU nanoseconds of one thread (`/proc/<pid>/task/<tid>/schedstat`), or undefined where there is none. */
+function threadSchedstat(pid: number, tid: number): { runNs: number; waitNs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runNs: run, waitNs: wait } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -90,16 +107,25 @@ export async function startServerProcess(script: string, env: Record<string, str
     usage,
     ask,
     cpuMeter() {
-      let start: { cpuMicros: number; at: number } | undefined;
+      const pid = child.pid ?? -1;
+      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number } } | undefined;
       let cores = Number.NaN;
+      let eventLoop: { runMsPerS: number; waitMsPerS: number } | undefined;
       return {
         async onMeasuredPhase(edge) {
           const sample = await usage();
           const cpuMicros = sample.cpuUserMicros + sample.cpuSystemMicros;
-          if (edge === 'start') start = { cpuMicros, at: performance.now() };
-          else if (start) cores = (cpuMicros - start.cpuMicros) / 1000 / (performance.now() - start.at);
+          // The main thread's id is the process id.
+          const loop = threadSchedstat(pid, pid);
+          if (edge === 'start') start = { cpuMicros, at: performance.now(), ...(loop ? { loop } : {}) };
+          else if (start) {
+            const seconds = (performance.now() - start.at) / 1000;
+            cores = (cpuMicros - start.cpuMicros) / 1000 / (seconds * 1000);
+            if (loop && start.loop) eventLoop = { runMsPerS: (loop.runNs - start.loop.runNs) / 1e6 / seconds, waitMsPerS: (loop.waitNs - start.loop.waitNs) / 1e6 / seconds };
+          }
         },
         cores: () => cores,
+        eventLoop: () => eventLoop,
       };
     },
     async quiet(timeoutMs = 120_000) {
