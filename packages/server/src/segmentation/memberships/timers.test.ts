@@ -8,6 +8,7 @@ import { bootstrapPlatform, openPlatform, type Platform } from '../../app/platfo
 import { identityKey } from '../../identity/graph.ts';
 import { ManualClock } from './clock.ts';
 import type { Membership } from './store.ts';
+import type { Dataset } from '../../catalog/model.ts';
 
 const HOUR = 3_600_000;
 const pql = (value: string) => ({ type: 'PQL' as const, format: 'pql/text' as const, value });
@@ -27,13 +28,31 @@ async function settle(platform: Platform) {
   await platform.streamingAudiences.idle();
 }
 
-test('someone who bought in the last 3 hours exits when the 3 hours pass, by one timer and no rescan', async () => {
+interface OnClock {
+  platform: Platform;
+  sandbox: Awaited<ReturnType<typeof open>>['sandbox'];
+  clock: ManualClock;
+  t0: number;
+  web: Dataset;
+}
+
+/** A platform in a fresh data directory on a manual clock at `t0` (now), with a profile-enabled event dataset; closed and removed after `body`. */
+async function onManualClock(body: (on: OnClock) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
   const t0 = Date.now();
   const clock = new ManualClock(t0);
   const { platform, sandbox } = await open(dir, clock);
   try {
     const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });
+    await body({ platform, sandbox, clock, t0, web });
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('someone who bought in the last 3 hours exits when the 3 hours pass, by one timer and no rescan', () =>
+  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
     const bought = await platform.audiences.create(sandbox, { name: 'bought recently', expression: pql(BOUGHT_IN_3_HOURS) });
     const heard: Membership[] = [];
     platform.streamingAudiences.onChange((_s, changes) => heard.push(...changes));
@@ -73,19 +92,10 @@ test('someone who bought in the last 3 hours exits when the 3 hours pass, by one
     await settle(platform);
     assert.equal(await members(), 1);
     assert.equal(clock.pending(), 1);
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a batch job that qualifies someone for a time-based audience hands them to streaming: they exit when the window passes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
-  const t0 = Date.now();
-  const clock = new ManualClock(t0);
-  const { platform, sandbox } = await open(dir, clock);
-  try {
-    const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });
+test('a batch job that qualifies someone for a time-based audience hands them to streaming: they exit when the window passes', () =>
+  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
     // The purchase arrives before the audience exists: streaming has nothing to evaluate it for.
     const purchase = { _id: 'p1', timestamp: new Date(t0 - 10 * 60_000).toISOString(), eventType: 'commerce.purchases', identityMap: { ECID: [{ id: ecid(1) }] } };
     await platform.ingest.accept(sandbox.id, web, [purchase], { source: 'test' });
@@ -107,19 +117,10 @@ test('a batch job that qualifies someone for a time-based audience hands them to
     assert.deepEqual(await members(), [], 'three hours after the purchase, out');
     const exited = await platform.memberships.forProfile(sandbox.id, (await platform.profiles.lookup(sandbox.id, 'ECID', ecid(1)))!.profileId);
     assert.deepEqual(exited.map((m) => [m.audienceId, m.status]), [[bought.id, 'exited']]);
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('entries happen with time too: "viewed, and no purchase in the last hour" qualifies when the hour passes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
-  const t0 = Date.now();
-  const clock = new ManualClock(t0);
-  const { platform, sandbox } = await open(dir, clock);
-  try {
-    const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });
+test('entries happen with time too: "viewed, and no purchase in the last hour" qualifies when the hour passes', () =>
+  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
     const lapsed = await platform.audiences.create(sandbox, {
       name: 'viewed but not bought lately',
       expression: pql(
@@ -141,11 +142,7 @@ test('entries happen with time too: "viewed, and no purchase in the last hour" q
     await clock.advance(6 * 60_000);
     await settle(platform);
     assert.equal(await members(), 1, 'the purchase left the hour: the person enters with no new data');
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('due times survive a restart and overdue exits fire at start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
