@@ -37,11 +37,12 @@ function timing(seconds: number): Timing {
   return { warmupMs: Math.round(2000 * scale), durationMs: Math.round(seconds * 1000 * scale) };
 }
 
-function describe({ result, serverCores, otherCores }: Measured): string {
+function describe({ result, serverCores, otherCores, eventLoop }: Measured): string {
   const failures = result.errors ? `, ${result.errors} FAILED (${JSON.stringify(result.outcomes)})` : '';
+  const loop = eventLoop ? `; server event loop ran ${formatInteger(eventLoop.runMsPerS)} ms/s, waited for a core ${formatInteger(eventLoop.waitMsPerS)} ms/s` : '';
   return (
     `${formatInteger(result.requestsPerSecond)} req/s, p50 ${formatMs(result.latency.p50Ms)}, p99 ${formatMs(result.latency.p99Ms)}; ` +
-    `CPU: server ${serverCores.toFixed(2)}, client ${result.clientCores.toFixed(2)}, other processes ${otherCores.toFixed(2)} cores${failures}`
+    `CPU: server ${serverCores.toFixed(2)}, client ${result.clientCores.toFixed(2)}, other processes ${otherCores.toFixed(2)} cores${loop}${failures}`
   );
 }
 
@@ -54,6 +55,8 @@ interface Measured {
   serverCores: number;
   /** CPU the rest of the machine used meanwhile, in cores: figures are unreliable when high. */
   otherCores: number;
+  /** The server's main thread: ran, and waited for a core (Linux only). */
+  eventLoop?: { runMsPerS: number; waitMsPerS: number };
 }
 
 async function measureIngest(server: ServerProcess, datasetId: string, nextBody: () => Buffer, connections: number, seconds: number): Promise<Measured> {
@@ -74,7 +77,8 @@ async function measureIngest(server: ServerProcess, datasetId: string, nextBody:
     },
   });
   const serverCores = meter.cores();
-  return { result, serverCores, otherCores: Math.max(0, machine - serverCores - result.clientCores) };
+  const eventLoop = meter.eventLoop();
+  return { result, serverCores, otherCores: Math.max(0, machine - serverCores - result.clientCores), ...(eventLoop ? { eventLoop } : {}) };
 }
 
 async function measureMeridian(bodies: EventBodies) {
