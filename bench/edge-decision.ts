@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import { encodeIdentityCookie, mintEcid } from '../packages/server/src/edge/interact/identity-cookie.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
-import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { describeEventLoop, startServerProcess, type EventLoopTime, type ServerProcess } from './lib/server-process.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
 
@@ -136,8 +136,8 @@ function deliveryBodies(ecids: readonly string[]): () => Buffer {
 interface Measured {
   result: LoadResult;
   serverCores: number;
-  /** The server's main thread: ran, and waited for a core (Linux only). */
-  eventLoop?: { runMsPerS: number; waitMsPerS: number };
+  /** The server's main thread (Linux only). */
+  eventLoop?: EventLoopTime;
 }
 
 async function measure(server: ServerProcess, path: string, contentType: string, nextBody: () => Buffer, seconds: number, connections = CONNECTIONS): Promise<Measured> {
@@ -167,7 +167,7 @@ async function settle(server: ServerProcess): Promise<void> {
 
 function line(m: Measured): string {
   const failures = m.result.errors ? `, ${m.result.errors} FAILED (${JSON.stringify(m.result.outcomes)})` : '';
-  const loop = m.eventLoop ? `, event loop ran ${formatInteger(m.eventLoop.runMsPerS)} ms/s and waited for a core ${formatInteger(m.eventLoop.waitMsPerS)} ms/s` : '';
+  const loop = m.eventLoop ? `, ${describeEventLoop(m.eventLoop)}` : '';
   return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${loop}${failures}`;
 }
 

@@ -12,7 +12,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import type { Dataset } from '../packages/server/src/catalog/model.ts';
 import { EventBodies } from './fixtures/experience-events.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
-import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { describeEventLoop, startServerProcess, type EventLoopTime, type ServerProcess } from './lib/server-process.ts';
 import { machineCores, readMachineBusy, type MachineBusy } from './lib/machine-load.ts';
 import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
@@ -39,7 +39,7 @@ function timing(seconds: number): Timing {
 
 function describe({ result, serverCores, otherCores, eventLoop }: Measured): string {
   const failures = result.errors ? `, ${result.errors} FAILED (${JSON.stringify(result.outcomes)})` : '';
-  const loop = eventLoop ? `; server event loop ran ${formatInteger(eventLoop.runMsPerS)} ms/s, waited for a core ${formatInteger(eventLoop.waitMsPerS)} ms/s` : '';
+  const loop = eventLoop ? `; server ${describeEventLoop(eventLoop)}` : '';
   return (
     `${formatInteger(result.requestsPerSecond)} req/s, p50 ${formatMs(result.latency.p50Ms)}, p99 ${formatMs(result.latency.p99Ms)}; ` +
     `CPU: server ${serverCores.toFixed(2)}, client ${result.clientCores.toFixed(2)}, other processes ${otherCores.toFixed(2)} cores${loop}${failures}`
@@ -55,8 +55,8 @@ interface Measured {
   serverCores: number;
   /** CPU the rest of the machine used meanwhile, in cores: figures are unreliable when high. */
   otherCores: number;
-  /** The server's main thread: ran, and waited for a core (Linux only). */
-  eventLoop?: { runMsPerS: number; waitMsPerS: number };
+  /** The server's main thread (Linux only). */
+  eventLoop?: EventLoopTime;
 }
 
 async function measureIngest(server: ServerProcess, datasetId: string, nextBody: () => Buffer, connections: number, seconds: number): Promise<Measured> {

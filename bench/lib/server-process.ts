@@ -10,6 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { formatInteger } from './stats.ts';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage, ProcessUsage } from '../servers/protocol.ts';
 
@@ -38,7 +39,18 @@ export interface CpuMeter {
    * ran, and time it was ready to run but waited for a core (Linux `schedstat`; undefined
    * elsewhere). A large wait means the machine's cores, not the server's code, set the latency.
    */
-  eventLoop(): { runMsPerS: number; waitMsPerS: number } | undefined;
+  eventLoop(): EventLoopTime | undefined;
+}
+
+/** A server's main thread over a phase, in ms per second: ran, and was ready but waited for a core. */
+export interface EventLoopTime {
+  runMsPerS: number;
+  waitMsPerS: number;
+}
+
+/** `event loop ran 799 ms/s, waited for a core 146 ms/s`, or '' where it was not measured. */
+export function describeEventLoop(loop: EventLoopTime | undefined): string {
+  return loop ? `event loop ran ${formatInteger(loop.runMsPerS)} ms/s, waited for a core ${formatInteger(loop.waitMsPerS)} ms/s` : '';
 }
 
 /** Run and wait-for-CPU nanoseconds of one thread (`/proc/<pid>/task/<tid>/schedstat`), or undefined where there is none. */
@@ -110,7 +122,7 @@ export async function startServerProcess(script: string, env: Record<string, str
       const pid = child.pid ?? -1;
       let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number } } | undefined;
       let cores = Number.NaN;
-      let eventLoop: { runMsPerS: number; waitMsPerS: number } | undefined;
+      let eventLoop: EventLoopTime | undefined;
       return {
         async onMeasuredPhase(edge) {
           const sample = await usage();

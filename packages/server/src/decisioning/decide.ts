@@ -18,7 +18,6 @@ import { allocationBucket, HOLDOUT_SALT } from './hash.ts';
 import { PAGE_SCOPE } from './model.ts';
 import type { CompiledActivity, DecisionSnapshot } from './snapshot.ts';
 import { encodeEventToken, ITEM_SCHEMAS, type DecisionRequest, type DecisionResult, type Proposition, type PropositionItem } from './request.ts';
-import { selectorKey } from './selector-key.ts';
 
 type Outcome = { experience: number } | { heldOut: true } | { notApplicable: true };
 
@@ -75,23 +74,6 @@ export function proposition(
   };
 }
 
-/** Element keys of the selectors seen (offers hold few distinct selectors; bounded all the same). */
-const selectorKeys = new Map<string, string>();
-
-/** The element a DOM-action item changes (`selector-key.ts`), or undefined for items that target none (html, json, …). */
-function selectorOf(item: PropositionItem): string | undefined {
-  if (item.schema !== ITEM_SCHEMAS.domAction) return undefined;
-  const selector = item.data.selector;
-  if (typeof selector !== 'string') return undefined;
-  let key = selectorKeys.get(selector);
-  if (key === undefined) {
-    if (selectorKeys.size >= 10_000) selectorKeys.clear();
-    key = selectorKey(selector);
-    selectorKeys.set(selector, key);
-  }
-  return key;
-}
-
 function isRedirect(item: PropositionItem): boolean {
   return item.schema === ITEM_SCHEMAS.redirect || (item.schema === ITEM_SCHEMAS.domAction && item.data.type === 'redirect');
 }
@@ -109,27 +91,25 @@ function decidePage(
   decideOnce: (activity: CompiledActivity) => Outcome,
   deliver: (activity: CompiledActivity, experience: number, items?: readonly PropositionItem[]) => void,
 ): void {
-  // Selectors changed by the higher-priority activities delivered so far (made on first need).
+  // Elements changed by the higher-priority activities delivered so far (made on first need).
   let claimed: Set<string> | undefined;
   for (const activity of activities) {
     const outcome = decideOnce(activity);
     if (!('experience' in outcome)) continue;
-    const all = activity.experiences[outcome.experience].items;
+    const { items: all, elements } = activity.experiences[outcome.experience];
     const taken = claimed;
     const items = taken
-      ? all.filter((item) => {
-          const selector = selectorOf(item);
-          return selector === undefined || !taken.has(selector);
+      ? all.filter((_, i) => {
+          const element = elements[i];
+          return element === undefined || !taken.has(element);
         })
       : all;
     // Everything this experience would change is already changed: none of it would be seen.
     if (items.length === 0 && all.length > 0) continue;
     deliver(activity, outcome.experience, items.length === all.length ? undefined : items);
     if (items.some(isRedirect)) return;
-    for (const item of items) {
-      const selector = selectorOf(item);
-      if (selector !== undefined) (claimed ??= new Set()).add(selector);
-    }
+    // The dropped items' elements are claimed already: claiming every element of the experience is the same.
+    for (const element of elements) if (element !== undefined) (claimed ??= new Set()).add(element);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Which element a DOM action's CSS selector changes, as far as the selector alone tells, for
- * page-scope conflicts (`decide.ts`): two selectors with the same key change the same element.
+ * page-scope conflicts (keyed once per snapshot in `snapshot.ts`, compared by `decide.ts`): two
+ * selectors with the same key change the same element.
  * Without the page's DOM, overlap (a parent and its child, two different paths to one element)
  * cannot be known; what can:
  * - spelling: whitespace around combinators, and the case of tag names (`HTML > BODY > H1` is

@@ -12,6 +12,7 @@ import { audiencesOf, compileCondition, compileStringMatch, type Predicate } fro
 import { BUCKETS } from './hash.ts';
 import { PAGE_SCOPE, type Activity, type Allocation, type Offer } from './model.ts';
 import { ITEM_SCHEMAS, type PropositionItem } from './request.ts';
+import { selectorKey } from './selector-key.ts';
 
 export interface CompiledExperience {
   id: string;
@@ -20,6 +21,8 @@ export interface CompiledExperience {
   /** `MD:` + base64 of `{"activityId","experienceId"}`, made once. */
   propositionId: string;
   items: readonly PropositionItem[];
+  /** Per item, the element a DOM action changes (`selector-key.ts`); undefined for items that target none (html, json, …). */
+  elements: readonly (string | undefined)[];
   /** xt: who gets this experience. */
   audience?: Predicate;
 }
@@ -103,6 +106,13 @@ export function bucketBounds(shares: readonly number[]): number[] {
   return bounds;
 }
 
+/** The element a DOM-action item changes, as its selector's key; undefined for items that target none. */
+function elementOf(item: PropositionItem): string | undefined {
+  if (item.schema !== ITEM_SCHEMAS.domAction) return undefined;
+  const selector = item.data.selector;
+  return typeof selector === 'string' ? selectorKey(selector) : undefined;
+}
+
 function trafficShares(activity: Activity, allocation: Allocation | undefined): number[] {
   if (activity.type === 'ab') return activity.experiences.map((e) => e.traffic ?? 0);
   if (activity.type === 'auto-allocate' && allocation) return activity.experiences.map((e) => allocation.shares[e.id] ?? 0);
@@ -110,19 +120,21 @@ function trafficShares(activity: Activity, allocation: Allocation | undefined): 
 }
 
 export function compileActivity(activity: Activity, offers: ReadonlyMap<string, Offer>, allocation: Allocation | undefined): CompiledActivity {
-  const experiences = activity.experiences.map<CompiledExperience>((e) => ({
-    id: e.id,
-    name: e.name,
-    control: e.control === true,
-    propositionId: `MD:${Buffer.from(JSON.stringify({ activityId: activity.id, experienceId: e.id })).toString('base64')}`,
-    items: Object.freeze(
-      e.offerIds.flatMap((id) => {
-        const offer = offers.get(id);
-        return offer ? offerItems(activity, e.id, e.name, offer) : [];
-      }),
-    ),
-    ...(e.audience ? { audience: compileCondition(e.audience) } : {}),
-  }));
+  const experiences = activity.experiences.map<CompiledExperience>((e) => {
+    const items = e.offerIds.flatMap((id) => {
+      const offer = offers.get(id);
+      return offer ? offerItems(activity, e.id, e.name, offer) : [];
+    });
+    return {
+      id: e.id,
+      name: e.name,
+      control: e.control === true,
+      propositionId: `MD:${Buffer.from(JSON.stringify({ activityId: activity.id, experienceId: e.id })).toString('base64')}`,
+      items: Object.freeze(items),
+      elements: Object.freeze(items.map(elementOf)),
+      ...(e.audience ? { audience: compileCondition(e.audience) } : {}),
+    };
+  });
   const audienceIds = audiencesOf(activity.audience);
   for (const e of activity.experiences) audiencesOf(e.audience, audienceIds);
   const fallback = activity.fallbackExperienceId ? activity.experiences.findIndex((e) => e.id === activity.fallbackExperienceId) : -1;

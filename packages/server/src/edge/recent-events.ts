@@ -47,7 +47,6 @@ function compact(event: JsonObject): { event: JsonObject; bytes: number } {
   return { event: deepFreeze(JSON.parse(json) as JsonObject), bytes: json.length };
 }
 
-
 export class RecentEvents {
   private readonly visitors = new Map<string, Visitor>();
   private readonly perVisitor: number;

@@ -92,8 +92,18 @@ function classifyAnswer(what: string, status: number, body: string, retryAfter: 
   return new DeliveryError(`${what}: ${failure.message}`, retryable, status, failure.retryAfterSeconds);
 }
 
-/** What one signed request sends: nothing, a buffer, or a byte range of a local file. */
-type Body = { bytes: Buffer } | { file: string; start: number; end: number } | undefined;
+/** What one signed request sends: a buffer, or a byte range of a local file with its SHA-256 (hashed beforehand, by streaming it). */
+type Body = { bytes: Buffer } | { file: string; start: number; end: number; sha256: string };
+
+/** One signed request for an object key; `what` names it in errors. */
+interface S3Call {
+  what: string;
+  method: 'PUT' | 'POST' | 'DELETE';
+  key: string;
+  query?: Record<string, string>;
+  body?: Body;
+  headers?: Record<string, string>;
+}
 
 interface Answer {
   status: number;
@@ -101,12 +111,10 @@ interface Answer {
   etag?: string;
 }
 
-/**
- * One signed request for an object key; a failed answer is thrown as a classified
- * `DeliveryError` named by `what`.
- */
-async function s3Request(target: S3Target, what: string, method: string, key: string, query: Record<string, string>, body: Body, payloadHash: string, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+/** Sends one signed request; a failed answer is thrown as a classified `DeliveryError` named by `what`. */
+async function s3Request(target: S3Target, { what, method, key, query = {}, body, headers: extraHeaders = {} }: S3Call): Promise<Answer> {
   const url = objectUrl(target, key);
+  const payloadHash = body === undefined ? EMPTY_SHA256 : 'bytes' in body ? createHash('sha256').update(body.bytes).digest('hex') : body.sha256;
   const signedPath = target.forcePathStyle ? `/${target.bucket}/${key}` : `/${key}`;
   const length = body === undefined ? 0 : 'bytes' in body ? body.bytes.length : body.end - body.start;
   const headers: Record<string, string> = {
@@ -167,8 +175,8 @@ export async function putFile(target: S3Target, key: string, localPath: string, 
   const { size } = await stat(localPath);
   const partBytes = partSizeFor(size, target.partBytes);
   if (size <= partBytes) {
-    const payloadHash = await sha256File(localPath);
-    await s3Request(target, `S3 PUT ${key}`, 'PUT', key, {}, { file: localPath, start: 0, end: size }, payloadHash, { 'content-type': contentType });
+    const sha256 = await sha256File(localPath);
+    await s3Request(target, { what: `S3 PUT ${key}`, method: 'PUT', key, body: { file: localPath, start: 0, end: size, sha256 }, headers: { 'content-type': contentType } });
   } else {
     await putInParts(target, key, localPath, size, partBytes, contentType);
   }
@@ -176,15 +184,15 @@ export async function putFile(target: S3Target, key: string, localPath: string, 
 }
 
 async function putInParts(target: S3Target, key: string, localPath: string, size: number, partBytes: number, contentType: string): Promise<void> {
-  const created = await s3Request(target, `S3 multipart upload of ${key}`, 'POST', key, { uploads: '' }, undefined, EMPTY_SHA256, { 'content-type': contentType });
+  const created = await s3Request(target, { what: `S3 multipart upload of ${key}`, method: 'POST', key, query: { uploads: '' }, headers: { 'content-type': contentType } });
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1];
   if (!uploadId) throw new DeliveryError(`S3 multipart upload of ${key}: the answer named no UploadId`, true);
   try {
     const etags: string[] = [];
     for (let start = 0, part = 1; start < size; start += partBytes, part++) {
       const end = Math.min(size, start + partBytes);
-      const payloadHash = await sha256File(localPath, start, end);
-      const answer = await withRetries(() => s3Request(target, `S3 PUT ${key} part ${part}`, 'PUT', key, { partNumber: String(part), uploadId }, { file: localPath, start, end }, payloadHash));
+      const body = { file: localPath, start, end, sha256: await sha256File(localPath, start, end) };
+      const answer = await withRetries(() => s3Request(target, { what: `S3 PUT ${key} part ${part}`, method: 'PUT', key, query: { partNumber: String(part), uploadId }, body }));
       if (!answer.etag) throw new DeliveryError(`S3 PUT ${key} part ${part}: the answer carried no ETag`, true);
       etags.push(answer.etag);
     }
@@ -192,13 +200,13 @@ async function putInParts(target: S3Target, key: string, localPath: string, size
       `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`,
       'utf8',
     );
-    const completed = await s3Request(target, `S3 completing ${key}`, 'POST', key, { uploadId }, { bytes: xml }, createHash('sha256').update(xml).digest('hex'), { 'content-type': 'application/xml' });
+    const completed = await s3Request(target, { what: `S3 completing ${key}`, method: 'POST', key, query: { uploadId }, body: { bytes: xml }, headers: { 'content-type': 'application/xml' } });
     // S3 may answer 200 and still fail the completion, with an <Error> document as the body.
     const { code, message } = s3ErrorCode(completed.body);
     if (code) throw new DeliveryError(`S3 completing ${key}: ${code}${message ? `: ${message}` : ''}`, code === 'InternalError' || code === 'SlowDown');
   } catch (err) {
     // Parts left behind are stored (and billed) until aborted.
-    await s3Request(target, `S3 aborting the upload of ${key}`, 'DELETE', key, { uploadId }, undefined, EMPTY_SHA256).catch(() => undefined);
+    await s3Request(target, { what: `S3 aborting the upload of ${key}`, method: 'DELETE', key, query: { uploadId } }).catch(() => undefined);
     throw err;
   }
 }
