@@ -12,7 +12,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import type { Dataset } from '../packages/server/src/catalog/model.ts';
 import { EventBodies } from './fixtures/experience-events.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
-import { describeEventLoop, startServerProcess, type EventLoopTime, type ServerProcess } from './lib/server-process.ts';
+import { describeEventLoop, describeThreads, startServerProcess, type EventLoopTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
 import { machineCores, readMachineBusy, type MachineBusy } from './lib/machine-load.ts';
 import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
@@ -37,9 +37,10 @@ function timing(seconds: number): Timing {
   return { warmupMs: Math.round(2000 * scale), durationMs: Math.round(seconds * 1000 * scale) };
 }
 
-function describe({ result, serverCores, otherCores, eventLoop }: Measured): string {
+function describe({ result, serverCores, otherCores, eventLoop, threads }: Measured): string {
   const failures = result.errors ? `, ${result.errors} FAILED (${JSON.stringify(result.outcomes)})` : '';
-  const loop = eventLoop ? `; server ${describeEventLoop(eventLoop)}` : '';
+  const busiest = describeThreads(threads);
+  const loop = (eventLoop ? `; server ${describeEventLoop(eventLoop)}` : '') + (busiest ? `; server threads (ms/s): ${busiest}` : '');
   return (
     `${formatInteger(result.requestsPerSecond)} req/s, p50 ${formatMs(result.latency.p50Ms)}, p99 ${formatMs(result.latency.p99Ms)}; ` +
     `CPU: server ${serverCores.toFixed(2)}, client ${result.clientCores.toFixed(2)}, other processes ${otherCores.toFixed(2)} cores${loop}${failures}`
@@ -57,6 +58,8 @@ interface Measured {
   otherCores: number;
   /** The server's main thread (Linux only). */
   eventLoop?: EventLoopTime;
+  /** CPU of the server's threads by name (Linux only; empty elsewhere). */
+  threads: ThreadTime[];
 }
 
 async function measureIngest(server: ServerProcess, datasetId: string, nextBody: () => Buffer, connections: number, seconds: number): Promise<Measured> {
@@ -78,7 +81,7 @@ async function measureIngest(server: ServerProcess, datasetId: string, nextBody:
   });
   const serverCores = meter.cores();
   const eventLoop = meter.eventLoop();
-  return { result, serverCores, otherCores: Math.max(0, machine - serverCores - result.clientCores), ...(eventLoop ? { eventLoop } : {}) };
+  return { result, serverCores, otherCores: Math.max(0, machine - serverCores - result.clientCores), threads: meter.threads(), ...(eventLoop ? { eventLoop } : {}) };
 }
 
 async function measureMeridian(bodies: EventBodies) {

@@ -9,7 +9,7 @@
  *   await server.stop();
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { formatInteger } from './stats.ts';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage, ProcessUsage } from '../servers/protocol.ts';
@@ -40,6 +40,26 @@ export interface CpuMeter {
    * elsewhere). A large wait means the machine's cores, not the server's code, set the latency.
    */
   eventLoop(): EventLoopTime | undefined;
+  /**
+   * CPU of the server's threads between the two edges, ms per second, by thread name (the event
+   * loop as `event loop`; Meridian's worker threads as `mrd-…`; V8's and libuv's helpers share
+   * their names and are summed), busiest first. Empty where Linux `schedstat` is missing.
+   */
+  threads(): ThreadTime[];
+}
+
+/** One named group of a server's threads over a phase: ms of CPU per second. */
+export interface ThreadTime {
+  name: string;
+  runMsPerS: number;
+}
+
+/** `mrd-projector 310, node 220, …` (ms/s), or '' where it was not measured. */
+export function describeThreads(threads: readonly ThreadTime[], atLeastMsPerS = 10): string {
+  return threads
+    .filter((t) => t.runMsPerS >= atLeastMsPerS)
+    .map((t) => `${t.name} ${formatInteger(t.runMsPerS)}`)
+    .join(', ');
 }
 
 /** A server's main thread over a phase, in ms per second: ran, and was ready but waited for a core. */
@@ -61,6 +81,40 @@ function threadSchedstat(pid: number, tid: number): { runNs: number; waitNs: num
   } catch {
     return undefined;
   }
+}
+
+/** Run nanoseconds of every thread of a process by thread id, with its name (the main thread's as `event loop`). */
+function threadRuns(pid: number): Map<number, { name: string; runNs: number }> {
+  const runs = new Map<number, { name: string; runNs: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return runs;
+  }
+  for (const entry of tids) {
+    const tid = Number(entry);
+    try {
+      const name = tid === pid ? 'event loop' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = threadSchedstat(pid, tid);
+      if (stat) runs.set(tid, { name, runNs: stat.runNs });
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return runs;
+}
+
+/** Per-name CPU between two `threadRuns` samples (threads born meanwhile count from zero). */
+function threadTimes(before: Map<number, { name: string; runNs: number }>, after: Map<number, { name: string; runNs: number }>, seconds: number): ThreadTime[] {
+  const byName = new Map<string, number>();
+  for (const [tid, end] of after) {
+    const ran = end.runNs - (before.get(tid)?.runNs ?? 0);
+    byName.set(end.name, (byName.get(end.name) ?? 0) + ran);
+  }
+  return [...byName]
+    .map(([name, ns]) => ({ name, runMsPerS: ns / 1e6 / seconds }))
+    .sort((a, b) => b.runMsPerS - a.runMsPerS);
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -120,24 +174,28 @@ export async function startServerProcess(script: string, env: Record<string, str
     ask,
     cpuMeter() {
       const pid = child.pid ?? -1;
-      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number } } | undefined;
+      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number }; threads: ReturnType<typeof threadRuns> } | undefined;
       let cores = Number.NaN;
       let eventLoop: EventLoopTime | undefined;
+      let threads: ThreadTime[] = [];
       return {
         async onMeasuredPhase(edge) {
           const sample = await usage();
           const cpuMicros = sample.cpuUserMicros + sample.cpuSystemMicros;
           // The main thread's id is the process id.
           const loop = threadSchedstat(pid, pid);
-          if (edge === 'start') start = { cpuMicros, at: performance.now(), ...(loop ? { loop } : {}) };
+          const runs = threadRuns(pid);
+          if (edge === 'start') start = { cpuMicros, at: performance.now(), threads: runs, ...(loop ? { loop } : {}) };
           else if (start) {
             const seconds = (performance.now() - start.at) / 1000;
             cores = (cpuMicros - start.cpuMicros) / 1000 / (seconds * 1000);
             if (loop && start.loop) eventLoop = { runMsPerS: (loop.runNs - start.loop.runNs) / 1e6 / seconds, waitMsPerS: (loop.waitNs - start.loop.waitNs) / 1e6 / seconds };
+            threads = threadTimes(start.threads, runs, seconds);
           }
         },
         cores: () => cores,
         eventLoop: () => eventLoop,
+        threads: () => threads,
       };
     },
     async quiet(timeoutMs = 120_000) {
