@@ -11,7 +11,6 @@ import type { Config } from './config.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.ts';
 import { WriteGate } from '../storage/write-gate.ts';
-import { FOLLOWER_NICENESS, lowerThreadPoolPriority } from '../storage/thread-priority.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../storage/checkpointer.ts';
 import { EventLoopGauge } from '../storage/load-gauge.ts';
 import { SqliteTenancyStore } from '../tenancy/sqlite-store.ts';
@@ -146,9 +145,6 @@ export interface PlatformOptions {
 
 export async function openPlatform(config: Readonly<Config>, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = createMetrics();
-  // DuckDB (lake flushes and queries, audience jobs, exports), async file access and gzip run on
-  // libuv's pool: it yields to the threads that acknowledge writes and answer requests.
-  await lowerThreadPoolPriority(FOLLOWER_NICENESS);
   const dbPath = join(config.dataDir, 'meridian.db');
   // The event loop, the projector and the lake's worker write this file: the event loop goes first.
   const writeGate = new WriteGate();

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { getPriority } from 'node:os';
-import { readFileSync, readdirSync } from 'node:fs';
-import { currentThreadId, lowerThreadPoolPriority, lowerThreadPriority, nameThreadSource, threadPoolSize } from './thread-priority.ts';
+import { readFileSync } from 'node:fs';
+import { currentThreadId, lowerThreadPriority, nameThreadSource } from './thread-priority.ts';
 import { threadNameOf } from '../ingest/batch/worker-spawn.ts';
 
 test('a worker thread lowers its own priority and leaves the process\'s main thread as it was', { skip: process.platform !== 'linux' && 'per-thread priorities are a Linux feature' }, async () => {
@@ -46,31 +46,4 @@ test('worker threads started from a module carry a short name the kernel shows',
   });
   assert.equal(name, 'mrd-test');
   assert.notEqual(readFileSync('/proc/thread-self/comm', 'utf8').trim(), 'mrd-test', 'the main thread keeps its name');
-});
-
-test('the libuv thread pool is found from inside, lowered and named, and the rest of the process is left as it was', { skip: process.platform !== 'linux' && 'per-thread priorities are a Linux feature' }, async () => {
-  const threads = () => readdirSync('/proc/self/task').map(Number);
-  const before = new Map(threads().map((tid) => [tid, getPriority(tid)]));
-  const lowered = await lowerThreadPoolPriority(10);
-  assert.equal(lowered.length, threadPoolSize(), 'every pool thread answered');
-  assert.equal(new Set(lowered).size, lowered.length);
-  assert.ok(!lowered.includes(process.pid), 'the event loop is not in the pool');
-  for (const tid of lowered) {
-    assert.ok(getPriority(tid) >= 10, `pool thread ${tid} runs at nice ${getPriority(tid)}`);
-    assert.equal(readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), 'mrd-pool');
-  }
-  for (const tid of threads()) {
-    if (lowered.includes(tid) || !before.has(tid)) continue;
-    assert.equal(getPriority(tid), before.get(tid), `thread ${tid} outside the pool kept its priority`);
-  }
-  // Asked again (a second platform in the same process): the same threads, nothing else changes.
-  assert.deepEqual(new Set(await lowerThreadPoolPriority(10)), new Set(lowered));
-});
-
-test('the pool size follows UV_THREADPOOL_SIZE as libuv reads it', () => {
-  assert.equal(threadPoolSize({}), 4);
-  assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '8' }), 8);
-  assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '5000' }), 1024);
-  assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: 'lots' }), 1);
-  assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '0' }), 1);
 });

@@ -14,8 +14,7 @@
  *   // first thing in a follower's worker thread
  *   lowerThreadPriority(FOLLOWER_NICENESS); // true on Linux
  */
-import { readlinkSync, writeFileSync } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -27,7 +26,8 @@ export const FOLLOWER_NICENESS = 10;
 /** The calling thread's kernel id, or undefined where `/proc/thread-self` does not exist. */
 export function currentThreadId(): number | undefined {
   try {
-    return threadIdOf(readlinkSync('/proc/thread-self'));
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
   } catch {
     return undefined;
   }
@@ -49,57 +49,6 @@ export function lowerThreadPriority(niceness: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A thread id from a `/proc/thread-self` link (`<pid>/task/<tid>`). */
-function threadIdOf(link: string): number | undefined {
-  const tid = Number(link.split('/').pop());
-  return Number.isInteger(tid) && tid > 0 ? tid : undefined;
-}
-
-/** libuv's thread pool size as libuv reads `UV_THREADPOOL_SIZE`: 4 when unset, `atoi` of it, 0 meaning 1, at most 1024. */
-export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.UV_THREADPOOL_SIZE;
-  if (value === undefined) return 4;
-  const asked = Number.parseInt(value, 10);
-  if (!Number.isFinite(asked) || asked === 0) return 1;
-  return asked < 0 ? 1024 : Math.min(asked, 1024); // libuv holds it unsigned: a negative count is huge
-}
-
-/**
- * Lowers libuv's thread pool to `niceness` and names its threads `mrd-pool`. Every DuckDB query
- * (the lake's flushes, lake queries, audience jobs, exports), asynchronous file access and gzip
- * run on that pool, not on the thread that asked: the lake's flush worker lowering itself left its
- * Parquet writing (JSON shredding, compression) at normal priority, competing with the event loop
- * for a core under ingestion. A pool thread is found from inside: an asynchronous `readlink` of
- * `/proc/thread-self` runs on a pool thread, so the link names that thread. Rounds of them go until
- * every thread of the pool has answered (at most 200 rounds or one second: threads busy with long
- * queries may not answer, and stay as they were). Returns the thread ids lowered; empty
- * where there is no `/proc/thread-self` (not Linux).
- *
- * @example
- *   await lowerThreadPoolPriority(FOLLOWER_NICENESS);  // [4368, 4369, 4370, 4371]
- */
-export async function lowerThreadPoolPriority(niceness: number): Promise<number[]> {
-  if (currentThreadId() === undefined) return [];
-  const size = threadPoolSize();
-  const lowered = new Set<number>();
-  const deadline = performance.now() + 1000;
-  for (let round = 0; round < 200 && lowered.size < size && performance.now() < deadline; round++) {
-    const links = await Promise.all(Array.from({ length: size * 2 }, () => readlink('/proc/thread-self').catch(() => '')));
-    for (const link of links) {
-      const tid = threadIdOf(link);
-      if (tid === undefined || tid === process.pid || lowered.has(tid)) continue;
-      lowered.add(tid);
-      try {
-        if (getPriority(tid) < niceness) setPriority(tid, niceness);
-        writeFileSync(`/proc/self/task/${tid}/comm`, 'mrd-pool');
-      } catch {
-        // refused (a container without the right): the pool keeps its priority
-      }
-    }
-  }
-  return [...lowered];
 }
 
 /**
