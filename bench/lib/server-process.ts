@@ -83,9 +83,12 @@ function threadSchedstat(pid: number, tid: number): { runNs: number; waitNs: num
   }
 }
 
-/** Run nanoseconds of every thread of a process by thread id, with its name (the main thread's as `event loop`). */
-function threadRuns(pid: number): Map<number, { name: string; runNs: number }> {
-  const runs = new Map<number, { name: string; runNs: number }>();
+/** Run nanoseconds of each thread of a process by thread id, with the thread's name. */
+type ThreadRuns = Map<number, { name: string; runNs: number }>;
+
+/** Every thread of a process now (the main thread named `event loop`). */
+function threadRuns(pid: number): ThreadRuns {
+  const runs: ThreadRuns = new Map();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -106,7 +109,7 @@ function threadRuns(pid: number): Map<number, { name: string; runNs: number }> {
 }
 
 /** Per-name CPU between two `threadRuns` samples (threads born meanwhile count from zero). */
-function threadTimes(before: Map<number, { name: string; runNs: number }>, after: Map<number, { name: string; runNs: number }>, seconds: number): ThreadTime[] {
+function threadTimes(before: ThreadRuns, after: ThreadRuns, seconds: number): ThreadTime[] {
   const byName = new Map<string, number>();
   for (const [tid, end] of after) {
     const ran = end.runNs - (before.get(tid)?.runNs ?? 0);
@@ -174,7 +177,7 @@ export async function startServerProcess(script: string, env: Record<string, str
     ask,
     cpuMeter() {
       const pid = child.pid ?? -1;
-      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number }; threads: ReturnType<typeof threadRuns> } | undefined;
+      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number }; threads: ThreadRuns } | undefined;
       let cores = Number.NaN;
       let eventLoop: EventLoopTime | undefined;
       let threads: ThreadTime[] = [];
