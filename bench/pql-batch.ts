@@ -6,8 +6,10 @@
  * transitions by one join), and every membership written through the SQLite membership store into
  * a database file opened as the platform opens it (checkpoints in a worker), as a job does.
  * Reports gathering event lists, evaluating, writing, the total against the 10 s target, and
- * profiles/s. Materializing merged profiles from the profile store is not in this figure (the
- * job reports it as `timings.materializeMs`). BENCH_SCALE shrinks the profile count.
+ * profiles/s; then, outside the total, the job's look-ahead for people who will enter its
+ * clock-reading audiences with time alone (`time-entrants.ts`). Materializing merged profiles
+ * from the profile store is not in this figure (the job reports it as `timings.materializeMs`).
+ * BENCH_SCALE shrinks the profile count.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,8 @@ import { gatherEventLists } from '../packages/server/src/segmentation/jobs/event
 import { openPqlDatabase } from '../packages/server/src/segmentation/sql/test-support.ts';
 import { JOB_DDL, type BatchAudience } from '../packages/server/src/segmentation/jobs/batch-evaluation.ts';
 import { evaluateAndWrite } from '../packages/server/src/segmentation/jobs/evaluate-and-write.ts';
+import { entryLookahead, futureEntrants } from '../packages/server/src/segmentation/jobs/time-entrants.ts';
+import { usesClock } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { SqliteMembershipStore } from '../packages/server/src/segmentation/memberships/sqlite-store.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../packages/server/src/storage/checkpointer.ts';
@@ -102,8 +106,12 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     const prepared = performance.now();
     const extra = Number(process.env.BENCH_BATCH_CONNECTIONS ?? '2') > 1 ? [await db.instance.connect()] : [];
     const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra });
-    for (const c of extra) c.closeSync();
     const finished = performance.now();
+    // After the write, a job looks ahead for people who will enter its clock-reading streaming audiences with time alone.
+    const timed = audiences.filter((a) => usesClock(a.ast)).map((a) => ({ id: a.id, ast: a.ast, policyId: a.policyId, lookaheadMs: entryLookahead(a.ast) }));
+    const entrants = await futureEntrants(db.connection, timed, NOW, async () => undefined);
+    const lookaheadSeconds = (performance.now() - finished) / 1000;
+    for (const c of extra) c.closeSync();
     const busy = readMachineBusy();
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -122,6 +130,10 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
         { measure: 'evaluating 20 audiences (one query each, dependency order)', value: `${(result.evaluateMs / 1000).toFixed(1)} s` },
         { measure: 'writing memberships to SQLite', value: `${(result.writeMs / 1000).toFixed(1)} s (${formatInteger(result.written / Math.max(result.writeMs / 1000, 0.001))} rows/s)` },
         { measure: 'memberships written', value: formatInteger(result.written) },
+        {
+          measure: `then looking ahead for future entrants (${timed.length} clock-reading audiences, ${timed.reduce((n, a) => n + a.lookaheadMs.length, 0)} instants; not in the total)`,
+          value: `${lookaheadSeconds.toFixed(1)} s, ${formatInteger(entrants.length)} people`,
+        },
       ],
       notes: [`members per audience: ${perAudience}`, `cores busy on the machine meanwhile (all processes): ${machineCores(busyBefore, busy).toFixed(1)}`],
     };

@@ -39,7 +39,7 @@ import { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.
 import type { MembershipStore } from '../segmentation/memberships/store.ts';
 import { sqlitePassWriter } from '../segmentation/memberships/sqlite-pass-writer.ts';
 import { StreamingAudiences } from '../segmentation/memberships/streaming.ts';
-import { handTimedChangesToStreaming } from '../segmentation/memberships/job-handover.ts';
+import { handFutureEntrantsToStreaming, handTimedChangesToStreaming } from '../segmentation/memberships/job-handover.ts';
 import { SqliteComputedAttributeStore } from '../segmentation/computed/sqlite-store.ts';
 import { COMPUTED_ATTRIBUTE_SWEEP_MS, ComputedAttributeService } from '../segmentation/computed/service.ts';
 import { systemClock, type Clock } from '../segmentation/memberships/clock.ts';
@@ -354,6 +354,8 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   audienceJobs.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
   // A job keeps no timers: its entries and exits of time-based audiences get their due times from a streaming pass.
   audienceJobs.onChange(handTimedChangesToStreaming({ audiences, identity, streaming: streamingAudiences }));
+  // So do the people it leaves outside who will enter with time alone: their entry gets armed.
+  audienceJobs.onFutureEntrants(handFutureEntrantsToStreaming({ audiences, identity, streaming: streamingAudiences, dueTimes }));
   audiences.onDeleted((sandboxId, audienceId) => activations.audienceDeleted(sandboxId, audienceId));
   privacy.addEraser((sandboxId, person) => activations.profileDeleted(sandboxId, person.profileId));
   tenancy.onSandboxDeleted((sandbox) => activations.deleteSandbox(sandbox.id));

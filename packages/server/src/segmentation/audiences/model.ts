@@ -51,6 +51,11 @@ export const Classification = Type.Object({
 });
 export type Classification = Static<typeof Classification>;
 
+/** Whether Meridian's streaming engine keeps an audience of this classification current (with timers for time-based changes). */
+export function keptByStreaming(classification: Classification): boolean {
+  return classification.method !== 'batch' || classification.meridianStreaming;
+}
+
 export const Audience = Type.Object({
   id: Type.String(),
   name: Type.String(),

@@ -16,9 +16,10 @@ import { problem } from '../../errors.ts';
 import type { ProfileService } from '../../profile/service.ts';
 import { newId } from '../../storage/ids.ts';
 import { SerialQueue } from '../../storage/serial-queue.ts';
-import type { Audience } from '../audiences/model.ts';
+import { keptByStreaming, type Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
+import { usesClock } from '../evaluate/index.ts';
 import { analyze, parseOrThrow } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
 import { createPqlInputTables } from '../sql/input-layout.ts';
@@ -26,6 +27,7 @@ import { installPqlFunctions } from '../sql/prelude.ts';
 import { JOB_DDL, type BatchAudience } from './batch-evaluation.ts';
 import { WRITE_BATCH, evaluateAndWrite } from './evaluate-and-write.ts';
 import { JobInput, JobInterrupted, loadCurrentMemberships } from './job-input.ts';
+import { entryLookahead, futureEntrants, type LookaheadAudience } from './time-entrants.ts';
 import { DEFAULT_SCHEDULE, type AudienceJob, type JobRequest, type JobSchedule, type JobScheduleInput } from './model.ts';
 import type { JobStore } from './store.ts';
 
@@ -48,11 +50,14 @@ export interface AudienceJobOptions {
 }
 
 export type JobMembershipListener = (sandboxId: string, changes: readonly Membership[]) => void;
+/** People a job left outside a time-based audience who will enter it with time alone (`time-entrants.ts`). */
+export type FutureEntrantListener = (sandboxId: string, people: readonly { audienceId: string; profileId: string }[]) => void;
 
 export class AudienceJobService {
   private readonly queue = new SerialQueue();
   private readonly crons = new Map<string, Cron>();
   private readonly listeners: JobMembershipListener[] = [];
+  private readonly entrantListeners: FutureEntrantListener[] = [];
   private stopping = false;
 
   constructor(
@@ -63,6 +68,14 @@ export class AudienceJobService {
   /** Told about entries and exits a job writes (activation listens, as to streaming changes). */
   onChange(listener: JobMembershipListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Told, after a job has written, who will enter its time-based streaming audiences with time
+   * alone (the streaming engine takes them, to arm their entry). Not changes: nothing is written.
+   */
+  onFutureEntrants(listener: FutureEntrantListener): void {
+    this.entrantListeners.push(listener);
   }
 
   /** Retries jobs a restart interrupted, and starts every sandbox's schedule. */
@@ -215,6 +228,10 @@ export class AudienceJobService {
           for (const listener of this.listeners) listener(sandboxId, changes);
         },
       });
+      if (plan.lookahead.length > 0 && this.entrantListeners.length > 0) {
+        const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId));
+        if (entrants.length > 0) for (const listener of this.entrantListeners) listener(sandboxId, entrants);
+      }
       const finishedAt = Date.now();
       await store.addSizes(sandboxId, job.id, now, counts.map((c) => ({ audienceId: c.audienceId, size: c.total, realized: c.realized, exited: c.exited })));
       job = {
@@ -260,7 +277,12 @@ export class AudienceJobService {
     const evaluated = new Set(parsed.map((p) => p.audience.id));
     const byId = new Map(all.map((a) => [a.id, a]));
     const readOnlyIds = new Set(parsed.flatMap((p) => p.audience.dependencies).filter((id) => !evaluated.has(id) && byId.has(id)));
+    // Streaming keeps these current with timers, but only for people whose state it computed.
+    const lookahead = parsed
+      .filter((p) => keptByStreaming(p.audience.classification) && usesClock(p.batch.ast))
+      .map((p): LookaheadAudience => ({ id: p.batch.id, ast: p.batch.ast, policyId: p.batch.policyId, lookaheadMs: entryLookahead(p.batch.ast) }));
     return {
+      lookahead,
       audiences: parsed.map((p): BatchAudience => ({ ...p.batch, aliases: aliases(p.audience) })),
       readOnly: [...readOnlyIds].map((id) => ({ id, names: [id, ...aliases(byId.get(id)!)] })),
       skipped,

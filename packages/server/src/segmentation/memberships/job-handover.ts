@@ -2,19 +2,23 @@
  * Batch jobs evaluate every audience at one instant and keep no timers. People a job moves into or
  * out of an audience whose membership changes with time alone ("bought in the last 3 hours") are
  * handed to the streaming engine: its pass over them writes their due times, so the timer moves
- * them when the 3 hours pass, as it does for people who qualified by streaming.
+ * them when the 3 hours pass, as it does for people who qualified by streaming. The same hand-over
+ * (through `handFutureEntrantsToStreaming`) takes the people a job left outside such an audience
+ * who will enter it with time alone (`jobs/time-entrants.ts`): the pass arms their entry.
  *
  * @example
  *   audienceJobs.onChange(handTimedChangesToStreaming({ audiences, identity, streaming }));
+ *   audienceJobs.onFutureEntrants(handFutureEntrantsToStreaming({ audiences, identity, streaming, dueTimes }));
  */
 import { soloProfileIdentity, type IdentityKey } from '../../identity/graph.ts';
 import type { IdentityService } from '../../identity/service.ts';
-import type { Audience } from '../audiences/model.ts';
+import { keptByStreaming, type Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import { usesClock } from '../evaluate/index.ts';
 import { parseOrThrow } from '../pql/index.ts';
 import type { Membership } from './store.ts';
 import type { StreamingAudiences } from './streaming.ts';
+import type { DueStore } from './timing-store.ts';
 
 /** People per streaming call: passes read people together, and a call waiting for one joins it. */
 const HANDOVER_SLICE = 1_000;
@@ -27,12 +31,12 @@ export interface HandoverDeps {
 }
 
 /** The job listener: (sandbox, entries and exits) → streaming passes over the people of timed audiences. */
-export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: string, changes: readonly Membership[]) => void {
+export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: string, changes: readonly Pick<Membership, 'audienceId' | 'profileId'>[]) => void {
   const timed = new Map<string, boolean>();
   /** Whether the streaming engine keeps this audience current and its result can change with time alone. */
   const isTimed = (audience: Audience): boolean => {
     if (audience.origin === 'external') return false;
-    if (audience.classification.method === 'batch' && !audience.classification.meridianStreaming) return false;
+    if (!keptByStreaming(audience.classification)) return false;
     const key = `${audience.id}@${audience.updateTime}`;
     let answer = timed.get(key);
     if (answer === undefined) {
@@ -63,6 +67,33 @@ export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: str
       for (let i = 0; i < keys.length; i += HANDOVER_SLICE) {
         deps.streaming.evaluate(sandboxId, keys.slice(i, i + HANDOVER_SLICE)).catch(onError);
       }
+    })().catch(onError);
+  };
+}
+
+/** Profile ids read per due-time look-up when filtering future entrants. */
+const ARMED_READ = 10_000;
+
+/**
+ * The look-ahead listener (`jobs/time-entrants.ts`): people a job left outside a time-based
+ * audience who will enter it with time alone go to streaming, except those whose due time for that
+ * audience is already armed (streaming evaluated them since their last event, or a job handed them
+ * over before): a daily job finds the same future entrants day after day.
+ */
+export function handFutureEntrantsToStreaming(
+  deps: HandoverDeps & { dueTimes: Pick<DueStore, 'forProfiles'> },
+): (sandboxId: string, entrants: readonly Pick<Membership, 'audienceId' | 'profileId'>[]) => void {
+  const handOver = handTimedChangesToStreaming(deps);
+  const onError = deps.onError ?? ((err: Error) => process.emitWarning(`handing a job's future entrants to streaming failed: ${err.message}`));
+  return (sandboxId, entrants) => {
+    void (async () => {
+      const profileIds = [...new Set(entrants.map((e) => e.profileId))];
+      const armed = new Map<string, Map<string, number>>();
+      for (let i = 0; i < profileIds.length; i += ARMED_READ) {
+        for (const [profileId, due] of await deps.dueTimes.forProfiles(sandboxId, profileIds.slice(i, i + ARMED_READ))) armed.set(profileId, due);
+      }
+      const waiting = entrants.filter((e) => !armed.get(e.profileId)?.has(e.audienceId));
+      if (waiting.length > 0) handOver(sandboxId, waiting);
     })().catch(onError);
   };
 }

@@ -14,7 +14,7 @@ import { SerialQueue } from '../../storage/serial-queue.ts';
 import { compileExpression, type CompiledExpression } from '../evaluate/index.ts';
 import { analyze, parseOrThrow, type PqlAnalysis } from '../pql/index.ts';
 import { COMPUTED_ATTRIBUTES_PATH } from '../computed/service.ts';
-import type { Audience } from '../audiences/model.ts';
+import { keptByStreaming, type Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import type { Membership, MembershipStore } from './store.ts';
 import { isEntryOrExit, nextMembership } from './transitions.ts';
@@ -161,7 +161,7 @@ export class StreamingAudiences {
 
   private async evaluateNow(sandboxId: string, identities: readonly IdentityKey[], at: number): Promise<Membership[]> {
     const all = await this.audiences.list(sandboxId);
-    const audiences = inDependencyOrder(all.filter((a) => a.classification.method !== 'batch' || a.classification.meridianStreaming));
+    const audiences = inDependencyOrder(all.filter((a) => keptByStreaming(a.classification)));
     if (audiences.length === 0) return [];
     // Audiences grouped by the merge policy they read profiles through, resolved once per pass.
     const byPolicy = new Map<string, Audience[]>();

@@ -144,6 +144,36 @@ test('entries happen with time too: "viewed, and no purchase in the last hour" q
     assert.equal(await members(), 1, 'the purchase left the hour: the person enters with no new data');
   }));
 
+test('a batch job that leaves someone outside an audience they will enter with time alone arms their entry', () =>
+  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
+    // The events arrive before the audience exists: no streaming pass ever evaluated this person for it.
+    const at = (minutesAgo: number) => new Date(t0 - minutesAgo * 60_000).toISOString();
+    const identityMap = { ECID: [{ id: ecid(7) }] };
+    await platform.ingest.accept(sandbox.id, web, [
+      { _id: 'v7', timestamp: at(20), eventType: 'web.webpagedetails.pageViews', identityMap },
+      { _id: 'b7', timestamp: at(10), eventType: 'commerce.purchases', identityMap },
+    ], { source: 'test' });
+    await settle(platform);
+    const lapsed = await platform.audiences.create(sandbox, {
+      name: 'viewed but not bought lately',
+      expression: pql(
+        'chain(xEvent, timestamp, [A: WHAT(eventType = "web.webpagedetails.pageViews") WHEN(< 24 hours before now)]) and not chain(xEvent, timestamp, [B: WHAT(eventType = "commerce.purchases") WHEN(< 1 hours before now)])',
+      ),
+    });
+    const members = async () => (await platform.memberships.members(sandbox.id, lapsed.id, { limit: 10 })).length;
+
+    const job = await platform.audienceJobs.submit(sandbox.id, { audienceIds: [lapsed.id] }, 'api');
+    await platform.audienceJobs.idle();
+    assert.equal((await platform.audienceJobs.get(sandbox.id, job.id)).audiences?.[0]?.total, 0, 'bought 10 minutes ago: not a member now');
+    await settle(platform);
+    assert.equal(await members(), 0);
+    assert.equal(clock.pending(), 1, 'the job looked ahead and handed the person to streaming, which armed the entry');
+
+    await clock.advance(51 * 60_000);
+    await settle(platform);
+    assert.equal(await members(), 1, 'the purchase left the hour: the person enters with no new data and no second job');
+  }));
+
 test('due times survive a restart and overdue exits fire at start', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-timers-'));
   const t0 = Date.now();
