@@ -229,8 +229,14 @@ export class AudienceJobService {
         },
       });
       if (plan.lookahead.length > 0 && this.entrantListeners.length > 0) {
-        const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId));
-        if (entrants.length > 0) for (const listener of this.entrantListeners) listener(sandboxId, entrants);
+        // The memberships are written: a failed look-ahead costs future entries their timers, not the job.
+        try {
+          const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId));
+          if (entrants.length > 0) for (const listener of this.entrantListeners) listener(sandboxId, entrants);
+        } catch (err) {
+          if (err instanceof JobInterrupted) throw err;
+          process.emitWarning(`audience job ${job.id}: looking ahead for future entrants failed: ${(err as Error).message}`);
+        }
       }
       const finishedAt = Date.now();
       await store.addSizes(sandboxId, job.id, now, counts.map((c) => ({ audienceId: c.audienceId, size: c.total, realized: c.realized, exited: c.exited })));
