@@ -1,28 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identityKey, type IdentityKey } from '../../identity/graph.ts';
-import type { Audience } from '../audiences/model.ts';
+import { audienceFixture } from '../audiences/audience-fixture.ts';
 import { handFutureEntrantsToStreaming } from './job-handover.ts';
 
-const audience = (id: string, value: string, method: Audience['classification']['method'] = 'streaming'): Audience => ({
-  id,
-  name: id,
-  expression: { type: 'PQL', format: 'pql/text', value },
-  evaluationInfo: { batch: { enabled: false }, continuous: { enabled: true }, synchronous: { enabled: false } },
-  classification: { method, reasons: [], meridianStreaming: method !== 'batch', meridianReasons: [] },
-  mergePolicyId: 'default',
-  ttlInDays: 30,
-  schema: { name: '_xdm.context.profile' },
-  profileInstanceId: 'ups',
-  dependencies: [],
-  sandbox: { sandboxId: 'sbx', sandboxName: 'prod' },
-  creationTime: 1,
-  updateTime: 1,
-  updateEpoch: 0,
-});
-
 test('future entrants whose due time for the audience is armed already are not handed to streaming again', async () => {
-  const lapsed = audience('aud_lapsed', 'not chain(xEvent, timestamp, [B: WHAT(eventType = "buy") WHEN(< 1 hours before now)])');
+  const lapsed = audienceFixture('aud_lapsed', 'not chain(xEvent, timestamp, [B: WHAT(eventType = "buy") WHEN(< 1 hours before now)])');
   const evaluated: IdentityKey[][] = [];
   let done!: () => void;
   const called = new Promise<void>((resolve) => (done = resolve));

@@ -4,9 +4,9 @@ import { identityKey, type IdentityKey } from '../../identity/graph.ts';
 import type { MergePolicy } from '../../profile/merge-policy.ts';
 import type { AssembleOptions, MergedProfile, ProfileMembers, ProfileService } from '../../profile/service.ts';
 import type { JsonObject } from '../../storage/json.ts';
+import { audienceFixture } from '../audiences/audience-fixture.ts';
 import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
-import { analyze, classifyEvaluation, parseOrThrow } from '../pql/index.ts';
 import type { Membership, MembershipStore } from './store.ts';
 import { StreamingAudiences } from './streaming.ts';
 
@@ -24,24 +24,7 @@ const POLICY: MergePolicy = {
   updateEpoch: 0,
 };
 
-function audience(id: string, text: string): Audience {
-  return {
-    id,
-    name: id,
-    expression: { type: 'PQL', format: 'pql/text', value: text },
-    evaluationInfo: { batch: { enabled: false }, continuous: { enabled: true }, synchronous: { enabled: false } },
-    classification: classifyEvaluation(analyze(parseOrThrow(text))),
-    mergePolicyId: POLICY.id,
-    ttlInDays: 30,
-    schema: { name: '_xdm.context.profile' },
-    profileInstanceId: 'ups',
-    dependencies: [],
-    sandbox: { sandboxId: 's1', sandboxName: 'prod' },
-    creationTime: 0,
-    updateTime: 0,
-    updateEpoch: 0,
-  };
-}
+const audience = (id: string, text: string) => audienceFixture(id, text, { mergePolicyId: POLICY.id });
 
 /** A profile source that records what each evaluation asked for. */
 class RecordingProfiles {

@@ -13,7 +13,20 @@ import type { Dataset } from '../../catalog/model.ts';
 const HOUR = 3_600_000;
 const pql = (value: string) => ({ type: 'PQL' as const, format: 'pql/text' as const, value });
 const BOUGHT_IN_3_HOURS = 'chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.purchases") WHEN(< 3 hours before now)])';
+const VIEWED_NOT_BOUGHT_LATELY =
+  'chain(xEvent, timestamp, [A: WHAT(eventType = "web.webpagedetails.pageViews") WHEN(< 24 hours before now)]) and not chain(xEvent, timestamp, [B: WHAT(eventType = "commerce.purchases") WHEN(< 1 hours before now)])';
 const ecid = (n: number) => String(n).padStart(38, '0');
+
+/** Person `n` viewed a page 20 minutes before `t0` and bought 10 minutes before it. */
+async function viewedThenBought({ platform, sandbox, t0, web }: OnClock, n: number): Promise<void> {
+  const at = (minutesAgo: number) => new Date(t0 - minutesAgo * 60_000).toISOString();
+  const identityMap = { ECID: [{ id: ecid(n) }] };
+  await platform.ingest.accept(sandbox.id, web, [
+    { _id: `v${n}`, timestamp: at(20), eventType: 'web.webpagedetails.pageViews', identityMap },
+    { _id: `b${n}`, timestamp: at(10), eventType: 'commerce.purchases', identityMap },
+  ], { source: 'test' });
+  await settle(platform);
+}
 
 async function open(dir: string, clock: ManualClock) {
   const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_timer_test_key_0123456789' }), { clock });
@@ -120,20 +133,13 @@ test('a batch job that qualifies someone for a time-based audience hands them to
   }));
 
 test('entries happen with time too: "viewed, and no purchase in the last hour" qualifies when the hour passes', () =>
-  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
+  onManualClock(async (on) => {
+    const { platform, sandbox, clock } = on;
     const lapsed = await platform.audiences.create(sandbox, {
       name: 'viewed but not bought lately',
-      expression: pql(
-        'chain(xEvent, timestamp, [A: WHAT(eventType = "web.webpagedetails.pageViews") WHEN(< 24 hours before now)]) and not chain(xEvent, timestamp, [B: WHAT(eventType = "commerce.purchases") WHEN(< 1 hours before now)])',
-      ),
+      expression: pql(VIEWED_NOT_BOUGHT_LATELY),
     });
-    const at = (minutesAgo: number) => new Date(t0 - minutesAgo * 60_000).toISOString();
-    const identityMap = { ECID: [{ id: ecid(9) }] };
-    await platform.ingest.accept(sandbox.id, web, [
-      { _id: 'v', timestamp: at(20), eventType: 'web.webpagedetails.pageViews', identityMap },
-      { _id: 'b', timestamp: at(10), eventType: 'commerce.purchases', identityMap },
-    ], { source: 'test' });
-    await settle(platform);
+    await viewedThenBought(on, 9);
     const members = async () => (await platform.memberships.members(sandbox.id, lapsed.id, { limit: 10 })).length;
     assert.equal(await members(), 0, 'bought 10 minutes ago');
     await clock.advance(45 * 60_000);
@@ -145,21 +151,11 @@ test('entries happen with time too: "viewed, and no purchase in the last hour" q
   }));
 
 test('a batch job that leaves someone outside an audience they will enter with time alone arms their entry', () =>
-  onManualClock(async ({ platform, sandbox, clock, t0, web }) => {
+  onManualClock(async (on) => {
+    const { platform, sandbox, clock } = on;
     // The events arrive before the audience exists: no streaming pass ever evaluated this person for it.
-    const at = (minutesAgo: number) => new Date(t0 - minutesAgo * 60_000).toISOString();
-    const identityMap = { ECID: [{ id: ecid(7) }] };
-    await platform.ingest.accept(sandbox.id, web, [
-      { _id: 'v7', timestamp: at(20), eventType: 'web.webpagedetails.pageViews', identityMap },
-      { _id: 'b7', timestamp: at(10), eventType: 'commerce.purchases', identityMap },
-    ], { source: 'test' });
-    await settle(platform);
-    const lapsed = await platform.audiences.create(sandbox, {
-      name: 'viewed but not bought lately',
-      expression: pql(
-        'chain(xEvent, timestamp, [A: WHAT(eventType = "web.webpagedetails.pageViews") WHEN(< 24 hours before now)]) and not chain(xEvent, timestamp, [B: WHAT(eventType = "commerce.purchases") WHEN(< 1 hours before now)])',
-      ),
-    });
+    await viewedThenBought(on, 7);
+    const lapsed = await platform.audiences.create(sandbox, { name: 'viewed but not bought lately', expression: pql(VIEWED_NOT_BOUGHT_LATELY) });
     const members = async () => (await platform.memberships.members(sandbox.id, lapsed.id, { limit: 10 })).length;
 
     const job = await platform.audienceJobs.submit(sandbox.id, { audienceIds: [lapsed.id] }, 'api');
