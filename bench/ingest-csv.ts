@@ -16,7 +16,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import { uploadBatchFile, waitForBatch, type Batch } from '../packages/server/src/cli/batch-upload.ts';
 import type { Dataset } from '../packages/server/src/catalog/model.ts';
 import { crmIdOf, writeProfileCsv } from './fixtures/profile-csv.ts';
-import { startServerProcess, type ServerProcess } from './lib/server-process.ts';
+import { describeThreads, startServerProcess, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
 import { machineCores, readMachineBusy } from './lib/machine-load.ts';
 import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
 import { formatInteger, formatMiB, formatRatio } from './lib/stats.ts';
@@ -49,6 +49,8 @@ interface FileRun {
   serverCpuSeconds: number;
   serverCores: number;
   otherCores: number;
+  /** CPU of the server's threads by name from the upload's start until the batch succeeded (Linux only). */
+  threads: ThreadTime[];
 }
 
 async function startMeridian(dataDir: string): Promise<ServerProcess> {
@@ -98,10 +100,13 @@ async function ingestFile(path: string, rows: number, bytes: number): Promise<Fi
     const dataset = await api.request<Dataset>('POST', '/api/v1/datasets', { name: 'bench_profiles', schemaId: 'profile', profileEnabled: true });
     const idle = await server.usage();
     const machineBefore = readMachineBusy();
+    const meter = server.cpuMeter();
+    await meter.onMeasuredPhase('start');
     const started = performance.now();
     const accepted = await uploadBatchFile(api, { datasetId: dataset.id, path, format: 'csv' }, () => {});
     const batch = await waitForBatch(api, accepted.id, () => {}, { intervalMs: 50, timeoutMs: BATCH_TIMEOUT_MS });
     const seconds = (performance.now() - started) / 1000;
+    await meter.onMeasuredPhase('end');
     await waitForProfile(api, crmIdOf(rows - 1));
     const profileSeconds = (performance.now() - started) / 1000;
     const machine = machineCores(machineBefore, readMachineBusy());
@@ -123,6 +128,7 @@ async function ingestFile(path: string, rows: number, bytes: number): Promise<Fi
       serverCores,
       serverCpuSeconds,
       otherCores: Math.max(0, machine - serverCores),
+      threads: meter.threads(),
     };
   } finally {
     await server.stop();
@@ -146,7 +152,8 @@ function describe(run: FileRun): string {
   return (
     `${formatInteger(run.rows)} rows (${formatMiB(run.bytes)}) in ${run.seconds.toFixed(2)} s: ${formatInteger(run.rowsPerSecond)} rows/s${phases(run)} ` +
     `(last profile readable after ${run.profileSeconds.toFixed(2)} s); ` +
-    `RSS idle ${formatMiB(run.idleRssBytes)}, peak ${formatMiB(run.peakRssBytes)}; CPU: server ${run.serverCores.toFixed(2)}, other processes ${run.otherCores.toFixed(2)} cores`
+    `RSS idle ${formatMiB(run.idleRssBytes)}, peak ${formatMiB(run.peakRssBytes)}; CPU: server ${run.serverCores.toFixed(2)}, other processes ${run.otherCores.toFixed(2)} cores` +
+    (run.threads.length > 0 ? `; server threads until the batch succeeded (ms/s): ${describeThreads(run.threads)}` : '')
   );
 }
 
