@@ -83,10 +83,10 @@ function threadSchedstat(pid: number, tid: number): { runNs: number; waitNs: num
   }
 }
 
-/** Run nanoseconds of each thread of a process by thread id, with the thread's name. */
-type ThreadRuns = Map<number, { name: string; runNs: number }>;
+/** Run and wait nanoseconds of each thread of a process by thread id, with the thread's name. */
+type ThreadRuns = Map<number, { name: string; runNs: number; waitNs: number }>;
 
-/** Every thread of a process now (the main thread named `event loop`). */
+/** Every thread of a process now (the main thread, whose id is the process id, named `event loop`). */
 function threadRuns(pid: number): ThreadRuns {
   const runs: ThreadRuns = new Map();
   let tids: string[];
@@ -100,7 +100,7 @@ function threadRuns(pid: number): ThreadRuns {
     try {
       const name = tid === pid ? 'event loop' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       const stat = threadSchedstat(pid, tid);
-      if (stat) runs.set(tid, { name, runNs: stat.runNs });
+      if (stat) runs.set(tid, { name, ...stat });
     } catch {
       // the thread ended between listing and reading
     }
@@ -177,7 +177,7 @@ export async function startServerProcess(script: string, env: Record<string, str
     ask,
     cpuMeter() {
       const pid = child.pid ?? -1;
-      let start: { cpuMicros: number; at: number; loop?: { runNs: number; waitNs: number }; threads: ThreadRuns } | undefined;
+      let start: { cpuMicros: number; at: number; threads: ThreadRuns } | undefined;
       let cores = Number.NaN;
       let eventLoop: EventLoopTime | undefined;
       let threads: ThreadTime[] = [];
@@ -185,14 +185,13 @@ export async function startServerProcess(script: string, env: Record<string, str
         async onMeasuredPhase(edge) {
           const sample = await usage();
           const cpuMicros = sample.cpuUserMicros + sample.cpuSystemMicros;
-          // The main thread's id is the process id.
-          const loop = threadSchedstat(pid, pid);
           const runs = threadRuns(pid);
-          if (edge === 'start') start = { cpuMicros, at: performance.now(), threads: runs, ...(loop ? { loop } : {}) };
+          if (edge === 'start') start = { cpuMicros, at: performance.now(), threads: runs };
           else if (start) {
             const seconds = (performance.now() - start.at) / 1000;
             cores = (cpuMicros - start.cpuMicros) / 1000 / (seconds * 1000);
-            if (loop && start.loop) eventLoop = { runMsPerS: (loop.runNs - start.loop.runNs) / 1e6 / seconds, waitMsPerS: (loop.waitNs - start.loop.waitNs) / 1e6 / seconds };
+            const [loop, loopBefore] = [runs.get(pid), start.threads.get(pid)];
+            if (loop && loopBefore) eventLoop = { runMsPerS: (loop.runNs - loopBefore.runNs) / 1e6 / seconds, waitMsPerS: (loop.waitNs - loopBefore.waitNs) / 1e6 / seconds };
             threads = threadTimes(start.threads, runs, seconds);
           }
         },

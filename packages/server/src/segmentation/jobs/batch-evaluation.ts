@@ -70,6 +70,17 @@ export function dependencyLevels<T extends { id: string; dependencies: readonly 
   return levels.filter((l) => l !== undefined);
 }
 
+/** Audiences grouped by the merge policy their profiles are read through, in first-seen order. */
+export function byMergePolicy<T extends { policyId: string }>(audiences: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const a of audiences) {
+    const group = groups.get(a.policyId);
+    if (group) group.push(a);
+    else groups.set(a.policyId, [a]);
+  }
+  return groups;
+}
+
 /**
  * Evaluates every audience, level by level (audiences sharing a merge policy one after the other
  * on that policy's input). `useInput(policyId)` must make the `pql_*` input tables hold that policy's
@@ -87,9 +98,7 @@ export async function evaluateLevels(
 ): Promise<void> {
   for (const statement of JOB_DDL) await connection.run(statement);
   for (const level of dependencyLevels(audiences)) {
-    const byPolicy = new Map<string, BatchAudience[]>();
-    for (const a of level) byPolicy.set(a.policyId, [...(byPolicy.get(a.policyId) ?? []), a]);
-    for (const [policyId, group] of byPolicy) {
+    for (const [policyId, group] of byMergePolicy(level)) {
       await options.useInput(policyId);
       await evaluateGroup([connection, ...(options.extraConnections ?? [])], group, options.now);
     }

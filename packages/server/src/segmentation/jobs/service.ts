@@ -16,10 +16,10 @@ import { problem } from '../../errors.ts';
 import type { ProfileService } from '../../profile/service.ts';
 import { newId } from '../../storage/ids.ts';
 import { SerialQueue } from '../../storage/serial-queue.ts';
-import { keptByStreaming, type Audience } from '../audiences/model.ts';
+import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
+import { changesWithTime } from '../memberships/job-handover.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
-import { usesClock } from '../evaluate/index.ts';
 import { analyze, parseOrThrow } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
 import { createPqlInputTables } from '../sql/input-layout.ts';
@@ -285,7 +285,7 @@ export class AudienceJobService {
     const readOnlyIds = new Set(parsed.flatMap((p) => p.audience.dependencies).filter((id) => !evaluated.has(id) && byId.has(id)));
     // Streaming keeps these current with timers, but only for people whose state it computed.
     const lookahead = parsed
-      .filter((p) => keptByStreaming(p.audience.classification) && usesClock(p.batch.ast))
+      .filter((p) => changesWithTime(p.audience, p.batch.ast))
       .map((p): LookaheadAudience => ({ id: p.batch.id, ast: p.batch.ast, policyId: p.batch.policyId, lookaheadMs: entryLookahead(p.batch.ast) }));
     return {
       lookahead,

@@ -23,7 +23,7 @@ import type { Expr } from '../pql/ast.ts';
 import { analyze } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
 import { sqlString } from '../sql/sql-text.ts';
-import { JOB_TABLES } from './batch-evaluation.ts';
+import { JOB_TABLES, byMergePolicy } from './batch-evaluation.ts';
 
 /** How far past a window's edge an instant is taken (the edge itself is still inside). */
 const PAST_EDGE_MS = 1_000;
@@ -65,9 +65,7 @@ export async function futureEntrants(
   useInput: (policyId: string) => Promise<void>,
 ): Promise<{ audienceId: string; profileId: string }[]> {
   const found: { audienceId: string; profileId: string }[] = [];
-  const byPolicy = new Map<string, LookaheadAudience[]>();
-  for (const a of audiences) byPolicy.set(a.policyId, [...(byPolicy.get(a.policyId) ?? []), a]);
-  for (const [policyId, group] of byPolicy) {
+  for (const [policyId, group] of byMergePolicy(audiences)) {
     await useInput(policyId);
     for (const audience of group) {
       const entrants = new Set<string>();

@@ -16,6 +16,7 @@ import { keptByStreaming, type Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import { usesClock } from '../evaluate/index.ts';
 import { parseOrThrow } from '../pql/index.ts';
+import type { Expr } from '../pql/ast.ts';
 import type { Membership } from './store.ts';
 import type { StreamingAudiences } from './streaming.ts';
 import type { DueStore } from './timing-store.ts';
@@ -30,17 +31,20 @@ export interface HandoverDeps {
   onError?: (err: Error) => void;
 }
 
+/** Whether the streaming engine keeps this audience current and its result can change with time alone (`ast`: its parsed expression). */
+export function changesWithTime(audience: Audience, ast: Expr): boolean {
+  return audience.origin !== 'external' && keptByStreaming(audience.classification) && usesClock(ast);
+}
+
 /** The job listener: (sandbox, entries and exits) → streaming passes over the people of timed audiences. */
 export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: string, changes: readonly Pick<Membership, 'audienceId' | 'profileId'>[]) => void {
   const timed = new Map<string, boolean>();
-  /** Whether the streaming engine keeps this audience current and its result can change with time alone. */
   const isTimed = (audience: Audience): boolean => {
-    if (audience.origin === 'external') return false;
-    if (!keptByStreaming(audience.classification)) return false;
+    if (audience.origin === 'external') return false; // no PQL of its own to parse
     const key = `${audience.id}@${audience.updateTime}`;
     let answer = timed.get(key);
     if (answer === undefined) {
-      answer = usesClock(parseOrThrow(audience.expression.value));
+      answer = changesWithTime(audience, parseOrThrow(audience.expression.value));
       timed.set(key, answer);
     }
     return answer;
