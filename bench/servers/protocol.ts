@@ -16,7 +16,7 @@ export type ChildMessage =
   | ({ type: 'usage' } & ProcessUsage)
   | { type: 'failed'; message: string }
   /** The webhook receiver's answer: each ECID and when it first arrived (`monotonicMs`). */
-  | { type: 'arrivals'; arrivals: [string, number][] };
+  | { type: 'arrivals'; arrivals: [string, number][]; requests: number };
 
 export type ParentMessage = { type: 'usage' } | { type: 'arrivals' };
 

@@ -43,6 +43,8 @@ export interface ActivationServiceOptions {
   concurrency?: number;
   /** How long a run-time guard verdict is trusted (default 5 s); a blocked activation checks again after this long. */
   guardTtlMs?: number;
+  /** How long new streaming changes wait for more to share their batch (default 10 ms; 0: send at once). */
+  lingerMs?: number;
 }
 
 interface SandboxRef {
@@ -73,6 +75,7 @@ export class ActivationService {
       timeoutMs: options.timeoutMs ?? 10_000,
       concurrency: options.concurrency ?? 4,
       guardTtlMs: options.guardTtlMs ?? 5_000,
+      lingerMs: options.lingerMs ?? 10,
     };
     this.engine = new DeliveryEngine({
       store: options.store,
@@ -120,11 +123,12 @@ export class ActivationService {
   }
 
   /** Adjusts retry timing, call timeout, lane count and guard-verdict lifetime for every queue (tests, operations). */
-  tune(tuning: { backoff?: Partial<BackoffPolicy>; timeoutMs?: number; concurrency?: number; guardTtlMs?: number }): void {
+  tune(tuning: { backoff?: Partial<BackoffPolicy>; timeoutMs?: number; concurrency?: number; guardTtlMs?: number; lingerMs?: number }): void {
     if (tuning.backoff) this.tuning.backoff = { ...this.tuning.backoff, ...tuning.backoff };
     if (tuning.timeoutMs !== undefined) this.tuning.timeoutMs = tuning.timeoutMs;
     if (tuning.concurrency !== undefined) this.tuning.concurrency = tuning.concurrency;
     if (tuning.guardTtlMs !== undefined) this.tuning.guardTtlMs = tuning.guardTtlMs;
+    if (tuning.lingerMs !== undefined) this.tuning.lingerMs = tuning.lingerMs;
   }
 
   types(): readonly AnyDestinationDefinition[] {
@@ -258,7 +262,7 @@ export class ActivationService {
     const byAudience = this.streaming.get(sandboxId);
     if (!byAudience) return;
     const items: NewOutboxItem[] = [];
-    const woken = new Set<string>();
+    const woken = new Map<string, number>();
     const writes: Promise<unknown>[] = [];
     for (const change of changes) {
       if (change.status === 'existing') continue;
@@ -275,14 +279,14 @@ export class ActivationService {
           changedAt: change.updatedAt,
           lastQualificationTime: change.lastQualificationTime,
         });
-        woken.add(activation.id);
+        woken.set(activation.id, (woken.get(activation.id) ?? 0) + 1);
       }
     }
     if (items.length === 0) return;
     writes.push(this.options.store.enqueue(items));
     Promise.all(writes)
       .then(() => {
-        for (const id of woken) this.engine.wake(id);
+        for (const [id, count] of woken) this.engine.nudge(id, count);
       })
       .catch((err: Error) => this.options.onError(err));
   }

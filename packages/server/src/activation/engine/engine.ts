@@ -21,14 +21,24 @@ export class DeliveryEngine {
 
   constructor(private readonly deps: EngineDeps) {}
 
+  /** Runs the activation's queue now. */
   wake(activationId: string): void {
-    if (this.stopped) return;
+    this.queue(activationId)?.wake();
+  }
+
+  /** `count` new streaming changes: the queue runs within the linger time, so later ones share the batch. */
+  nudge(activationId: string, count: number): void {
+    this.queue(activationId)?.nudge(count);
+  }
+
+  private queue(activationId: string): ActivationQueue | undefined {
+    if (this.stopped) return undefined;
     let queue = this.queues.get(activationId);
     if (!queue) {
       queue = new ActivationQueue(activationId, { ...this.deps, bucket: (d, def) => this.bucket(d, def) });
       this.queues.set(activationId, queue);
     }
-    queue.wake();
+    return queue;
   }
 
   /** Stops an activation's queue (deleted or disabled); its outbox stays for later. */

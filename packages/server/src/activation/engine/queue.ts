@@ -30,6 +30,11 @@ export interface DeliveryTuning {
   concurrency: number;
   /** How long a guard verdict is trusted; a blocked queue checks again after this long. */
   guardTtlMs: number;
+  /**
+   * How long new streaming changes wait for more to join their batch before the queue sends them
+   * (0: at once). A full batch never waits.
+   */
+  lingerMs: number;
 }
 
 export interface QueueDeps {
@@ -54,6 +59,18 @@ export const STREAMING_RUN_MS = 60 * 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Splits due items into lanes sent side by side: one per full batch, at most `concurrency`, at
+ * least one. One person's items always share a lane (so they stay in order), and a few items make
+ * one batch, not one per lane.
+ */
+export function lanesOf(items: readonly OutboxItem[], batchSize: number, concurrency: number): OutboxItem[][] {
+  const count = Math.max(1, Math.min(concurrency, Math.floor(items.length / batchSize)));
+  const lanes: OutboxItem[][] = Array.from({ length: count }, () => []);
+  for (const item of items) lanes[lane(item.profileId, count)].push(item);
+  return lanes;
+}
+
 function lane(profileId: string, lanes: number): number {
   let h = 0;
   for (let i = 0; i < profileId.length; i++) h = (h * 31 + profileId.charCodeAt(i)) | 0;
@@ -63,8 +80,15 @@ function lane(profileId: string, lanes: number): number {
 export class ActivationQueue {
   private running = false;
   private wakeRequested = false;
+  /** New items arrived while the loop ran: after it, wait `lingerMs` for more before running again. */
+  private lingerRequested = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (ms since epoch). */
+  private timerAt = Infinity;
+  /** Items nudged in since the last look at the outbox, and the destination's batch size seen then. */
+  private nudged = 0;
+  private batchSize: number | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly audienceCache = new Map<string, { name: string; mergePolicyId: string; at: number }>();
   private jobRetry: { jobId: string; attempts: number; notBefore: number } | undefined;
@@ -74,12 +98,10 @@ export class ActivationQueue {
     private readonly deps: QueueDeps,
   ) {}
 
+  /** Runs the queue now (settings changed, a retry is due, a job was queued). */
   wake(): void {
     if (this.stopped) return;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.clearTimer();
     if (this.running) {
       this.wakeRequested = true;
       return;
@@ -87,13 +109,33 @@ export class ActivationQueue {
     this.running = true;
     this.loopDone = this.loop().finally(() => {
       this.running = false;
-      if (this.wakeRequested && !this.stopped) this.wake();
+      if (this.stopped) return;
+      if (this.wakeRequested) this.wake();
+      else if (this.lingerRequested) this.nudge();
     });
+  }
+
+  /**
+   * `count` new streaming changes are in the outbox: the queue runs within `lingerMs`, so changes
+   * arriving meanwhile share the batch (one call to the destination, one outbox transaction, for
+   * many); at once when a full batch is waiting.
+   */
+  nudge(count = 1): void {
+    if (this.stopped) return;
+    this.nudged += count;
+    const linger = this.deps.tuning.lingerMs;
+    if (linger <= 0 || (this.batchSize !== undefined && this.nudged >= this.batchSize && !this.running)) return this.wake();
+    if (this.running) {
+      this.lingerRequested = true;
+      return;
+    }
+    this.lingerRequested = false;
+    if (this.timerAt > Date.now() + linger) this.later(linger);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
     await this.loopDone;
   }
 
@@ -104,17 +146,27 @@ export class ActivationQueue {
 
   private later(ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
+    const delay = Math.max(0, ms);
+    this.timerAt = Date.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerAt = Infinity;
       this.wake();
-    }, Math.max(0, ms));
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
       this.wakeRequested = false;
-      let outcome: 'worked' | 'idle' | 'paused' | 'blocked';
+      this.lingerRequested = false;
+      let outcome: 'worked' | 'drained' | 'idle' | 'paused' | 'blocked';
       try {
         outcome = await this.step();
       } catch (err) {
@@ -122,7 +174,9 @@ export class ActivationQueue {
         this.later(1000);
         return;
       }
-      if (outcome === 'worked') continue;
+      if (outcome === 'worked' || (outcome === 'drained' && this.deps.tuning.lingerMs <= 0)) continue;
+      // Everything due went out; what arrived meanwhile waits (nudge, after the loop) for its batch to fill.
+      if (outcome === 'drained' && this.lingerRequested) return;
       // Paused (disabled, or its destination is gone): the outbox waits until an update wakes it.
       if (outcome === 'paused') return;
       // Blocked by governance: nothing is sent or dead-lettered; the guard is asked again later.
@@ -139,7 +193,7 @@ export class ActivationQueue {
     }
   }
 
-  private async step(): Promise<'worked' | 'idle' | 'paused' | 'blocked'> {
+  private async step(): Promise<'worked' | 'drained' | 'idle' | 'paused' | 'blocked'> {
     const activation = this.deps.activation(this.activationId);
     if (!activation || !activation.enabled) return 'paused';
     const destination = await this.deps.destination(activation.sandboxId, activation.destinationId);
@@ -148,21 +202,22 @@ export class ActivationQueue {
     const job = await this.deps.store.nextJob(this.activationId);
     const jobReady = job !== undefined && !(this.jobRetry?.jobId === job.id && this.jobRetry.notBefore > Date.now());
     const batchSize = Math.max(1, definition.maxBatchSize(destination.settings));
-    const items = jobReady ? [] : await this.deps.store.due(this.activationId, Date.now(), batchSize * this.deps.tuning.concurrency);
+    const limit = batchSize * this.deps.tuning.concurrency;
+    this.batchSize = batchSize;
+    this.nudged = 0;
+    const items = jobReady ? [] : await this.deps.store.due(this.activationId, Date.now(), limit);
     if (!jobReady && items.length === 0) return 'idle';
     if (!(await this.deps.enforce(activation))) return 'blocked';
     if (job && jobReady) {
       await this.runJob(job, activation, destination, definition);
       return 'worked';
     }
-    const lanes: OutboxItem[][] = Array.from({ length: this.deps.tuning.concurrency }, () => []);
-    for (const item of items) lanes[lane(item.profileId, lanes.length)].push(item);
     await Promise.all(
-      lanes.map(async (laneItems) => {
+      lanesOf(items, batchSize, this.deps.tuning.concurrency).map(async (laneItems) => {
         for (let i = 0; i < laneItems.length; i += batchSize) await this.deliver(laneItems.slice(i, i + batchSize), activation, destination, definition);
       }),
     );
-    return 'worked';
+    return items.length < limit ? 'drained' : 'worked';
   }
 
   private context(destination: StoredDestination, sandboxName: string, signal: AbortSignal): DeliveryContext<Record<string, unknown>> {
