@@ -104,9 +104,8 @@ export class ProfileProjector {
       if (!list) bySandbox.set(offer.sandboxId, (list = []));
       offer.seqs.forEach((seq, i) => list.push({ seq, datasetId: offer.dataset.id, timestamp: offer.timestamps[i], record: offer.records[i] }));
     }
-    await this.applyPass(bySandbox);
+    await this.applyPass(bySandbox, expected - 1);
     this.position = expected - 1;
-    await this.deps.profiles.setWatermark(this.position);
   }
 
   private async drain(): Promise<void> {
@@ -116,15 +115,15 @@ export class ProfileProjector {
       await this.deps.pace?.();
       const slice = await records.readAfter(this.position, SLICE);
       if (slice.length === 0) return;
-      await this.applySlice(slice);
-      this.position = slice[slice.length - 1].seq;
-      await profiles.setWatermark(this.position);
+      const last = slice[slice.length - 1].seq;
+      await this.applySlice(slice, last);
+      this.position = last;
       // Let requests in between slices (the edge hot path must not wait behind a backlog).
       if (slice.length === SLICE) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async applySlice(slice: StoredRecord[]) {
+  private async applySlice(slice: StoredRecord[], watermark: number) {
     const bySandbox = new Map<string, ProjectionEntry[]>();
     for (const r of slice) {
       let record: JsonObject;
@@ -139,19 +138,30 @@ export class ProfileProjector {
       if (list) list.push(entry);
       else bySandbox.set(r.sandboxId, [entry]);
     }
-    await this.applyPass(bySandbox);
+    await this.applyPass(bySandbox, watermark);
   }
 
-  /** One pass: plans for every dataset in it asked for at once, then each sandbox applied in one write. */
-  private async applyPass(bySandbox: Map<string, ProjectionEntry[]>) {
+  /**
+   * One pass: plans for every dataset in it asked for at once, then each sandbox applied in one
+   * write; the watermark moves to `watermark` with the last sandbox's write (or alone, when the
+   * pass wrote nothing).
+   */
+  private async applyPass(bySandbox: Map<string, ProjectionEntry[]>, watermark: number) {
     const refs = new Map<string, { sandboxId: string; datasetId: string }>();
     for (const [sandboxId, list] of bySandbox) for (const e of list) refs.set(`${sandboxId}\u0000${e.datasetId}`, { sandboxId, datasetId: e.datasetId });
-    if (refs.size === 0) return;
-    const plans = await this.deps.plans([...refs.values()]);
-    for (const [sandboxId, list] of bySandbox) await this.applySandbox(sandboxId, list, plans);
+    let moved = false;
+    if (refs.size > 0) {
+      const plans = await this.deps.plans([...refs.values()]);
+      const sandboxes = [...bySandbox];
+      for (const [i, [sandboxId, list]] of sandboxes.entries()) {
+        moved = await this.applySandbox(sandboxId, list, plans, i === sandboxes.length - 1 ? watermark : undefined);
+      }
+    }
+    if (!moved) await this.deps.profiles.setWatermark(watermark);
   }
 
-  private async applySandbox(sandboxId: string, list: ProjectionEntry[], plans: ProjectionPlans) {
+  /** Applies one sandbox's records; true when its write also moved the watermark to `watermark`. */
+  private async applySandbox(sandboxId: string, list: ProjectionEntry[], plans: ProjectionPlans, watermark?: number): Promise<boolean> {
     const { identity, profiles } = this.deps;
     const sandboxPlan = plans.sandboxes[sandboxId];
     if (!sandboxPlan) throw new Error(`no projection plan came back for sandbox ${sandboxId}`);
@@ -199,9 +209,11 @@ export class ProfileProjector {
       }
     }
     if (links.length > 0) for (const key of (await identity.linkBatch(sandboxId, links, settings)).changedKeys) changed.add(key);
-    if (fragments.length > 0 || index.length > 0) await profiles.apply(sandboxId, { fragments, index });
+    const writes = fragments.length > 0 || index.length > 0;
+    if (writes) await profiles.apply(sandboxId, { fragments, index, ...(watermark !== undefined ? { watermark } : {}) });
     if (changed.size > 0) this.deps.onProfileChanged?.(sandboxId, [...changed]);
     if (applied.size > 0) this.deps.onApplied?.(sandboxId, [...applied]);
+    return writes && watermark !== undefined;
   }
 }
 

@@ -101,6 +101,10 @@ export function runProfileStoreConformance(name: string, makeStore: () => Promis
     assert.equal(await store.watermark(), 0);
     await store.setWatermark(42);
     assert.equal(await store.watermark(), 42);
+    await store.apply('s1', { fragments: [], index: [], watermark: 57 });
+    assert.equal(await store.watermark(), 57, 'a projection batch moves the watermark with its write');
+    await store.apply('s1', { fragments: [], index: [] });
+    assert.equal(await store.watermark(), 57, 'a batch without one leaves it');
     const policy = {
       id: 'mp1', name: 'p', schema: { name: '_xdm.context.profile' as const }, identityGraph: { type: 'pdg' as const },
       attributeMerge: { type: 'timestampOrdered' as const }, default: true, isActiveOnEdge: true, version: 1, updateEpoch: 1,

@@ -36,6 +36,8 @@ export interface TimelineQuery {
 export interface ProjectionBatch {
   fragments: ProfileFragment[];
   index: RecordIdentityEntry[];
+  /** Moves the projection watermark (as `setWatermark`) in the same transaction: one commit per pass, not two. */
+  watermark?: number;
 }
 
 export interface ProfileStore {
