@@ -6,7 +6,7 @@ import { openLakeFixture } from './lake-fixture.ts';
 import { planColumnsFromCatalog } from './column-plans.ts';
 import { LakeWriter } from './lake-writer.ts';
 import { SliceWriter } from './slice-writer.ts';
-import { ParquetWriter } from './parquet-writer.ts';
+import { ParquetWriter, readSizeFor } from './parquet-writer.ts';
 import { SqliteLakeStore } from './sqlite-lake-store.ts';
 import type { LakeStore } from './lake-store.ts';
 
@@ -302,6 +302,26 @@ test('a logged value that does not fit its column (written before a schema chang
       { _id: 'e1', no_time: false, page: 'home' },
       { _id: 'e2', no_time: true, page: 'cart' },
       { _id: 'e3', no_time: false, page: 'checkout' },
+    ]);
+  } finally {
+    await fx.close();
+  }
+});
+
+test('DuckDB reads each staging file with a buffer sized to its longest line, so a record of several MiB still lands', async () => {
+  assert.equal(readSizeFor(['{"a":1}']), 1024 * 1024, 'at least 1 MiB');
+  assert.equal(readSizeFor(['x'.repeat(400_000)]), 2 * 1024 * 1024, 'above 3 bytes per character of the longest line');
+  assert.equal(readSizeFor(['é'.repeat(700_000), 'short']), 4 * 1024 * 1024);
+  const fx = await openLakeFixture();
+  try {
+    const web = await fx.dataset('sbx_a', 'web_events');
+    const long = 'ü'.repeat(1_500_000); // 3 MB of UTF-8: beyond a 1 MiB buffer
+    await fx.ingest('sbx_a', web, [event('small', '2026-11-01T10:00:00Z'), event('big', '2026-11-01T10:00:01Z', long)]);
+    await fx.lake.flush();
+    const rows = (await fx.sql('sbx_a', 'SELECT _id, length(web.webPageDetails.name) AS n FROM web_events ORDER BY _seq')).rows;
+    assert.deepEqual(rows, [
+      { _id: 'small', n: 4 },
+      { _id: 'big', n: 1_500_000 },
     ]);
   } finally {
     await fx.close();
