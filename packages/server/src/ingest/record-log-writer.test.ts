@@ -39,6 +39,22 @@ test('records packed for the writer thread come back exactly as they were', () =
   fc.assert(fc.property(fc.array(anyRecord, { maxLength: 40 }), (records) => assert.deepEqual(unpackRecords(packRecords(records)), records.map((r) => ({ ...r })))));
 });
 
+test('large requests are packed into several texts of moderate size, records whole, and come back exactly', () => {
+  // Bodies from empty to 70,000 characters: texts split between records, and one record may exceed a text's usual size.
+  const sized = fc.record({ base: anyRecord, size: fc.integer({ min: 0, max: 70_000 }), char: fc.constantFrom('a', 'é', '😀') });
+  fc.assert(
+    fc.property(fc.array(sized, { maxLength: 30 }), (items) => {
+      const records = items.map(({ base, size, char }) => ({ ...base, body: char.repeat(Math.ceil(size / char.length)) }));
+      const packed = packRecords(records);
+      assert.deepEqual(unpackRecords(packed), records);
+      for (const text of packed.texts) assert.ok(text.length <= 48 * 1024 || records.some((r) => r.body.length >= 40 * 1024), 'only a very large record makes a larger text');
+    }),
+    { numRuns: 60 },
+  );
+  const hundred = Array.from({ length: 100 }, (_, i) => record(`e${i}`)).map((r) => ({ ...r, body: 'x'.repeat(1100) }));
+  assert.equal(packRecords(hundred).texts.length, 3, 'a 100-event request of ~1 KB events: three texts under 48 Ki characters');
+});
+
 test('the writer thread commits appends and answers with their log positions; closing waits for them', async () => {
   await withRecordLog(async (recordsPath, reader) => {
     const writer = new RecordLogWriter({ recordsPath, durability: 'normal', autoCheckpointPages: 1000 });
