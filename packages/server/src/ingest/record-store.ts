@@ -22,6 +22,11 @@ export interface StoredRecord extends NewRecord {
   ingestedAt: number;
 }
 
+/** A stored record with its body as the bytes logged (UTF-8 JSON), for followers that copy it without reading it (the lake). */
+export interface RawStoredRecord extends Omit<StoredRecord, 'body'> {
+  body: Uint8Array;
+}
+
 export interface NewRejection {
   sandboxId: string;
   datasetId: string;
@@ -52,8 +57,10 @@ export type RecordAppender = Pick<RecordStore, 'append'>;
 export interface RecordStore {
   /** Appends in one durable transaction; returns which inputs were duplicates of earlier `_id`s. */
   append(records: readonly NewRecord[], rejections?: readonly NewRejection[]): Promise<AppendResult>;
-  /** Records after `seq` in log order, for consumers that follow the log (the lake). */
+  /** Records after `seq` in log order, for consumers that follow the log (the profile projector). */
   readAfter(seq: number, limit: number): Promise<StoredRecord[]>;
+  /** As `readAfter`, bodies as their UTF-8 bytes (never decoded into strings). */
+  readRawAfter(seq: number, limit: number): Promise<RawStoredRecord[]>;
   lastSeq(): Promise<number>;
   /** The records at these log positions (missing ones are skipped). */
   readSeqs(seqs: readonly number[]): Promise<StoredRecord[]>;

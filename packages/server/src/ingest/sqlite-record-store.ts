@@ -2,7 +2,7 @@
 import type { Statement } from 'better-sqlite3';
 import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { FieldError } from '../errors.ts';
-import type { AppendResult, NewRecord, NewRejection, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
+import type { AppendResult, NewRecord, NewRejection, RawStoredRecord, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
@@ -158,6 +158,26 @@ export class SqliteRecordStore implements RecordStore {
   async readAfter(seq: number, limit: number) {
     const rows = prepared(this.db, 'SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as RecordRow[];
     return rows.map(recordFromRow);
+  }
+
+  async readRawAfter(seq: number, limit: number) {
+    // CAST to BLOB hands over the stored UTF-8 bytes as they are: no decoding into a string.
+    const rows = prepared(
+      this.db,
+      'SELECT seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, CAST(body AS BLOB) AS body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
+    ).all(seq, limit) as (Omit<RecordRow, 'body'> & { body: Uint8Array })[];
+    return rows.map(
+      (r): RawStoredRecord => ({
+        seq: r.seq,
+        sandboxId: r.sandbox_id,
+        datasetId: r.dataset_id,
+        recordId: r.record_id,
+        timestamp: r.ts,
+        ingestedAt: r.ingested_at,
+        ...(r.batch_id ? { batchId: r.batch_id } : {}),
+        body: r.body,
+      }),
+    );
   }
 
   async lastSeq() {

@@ -10,7 +10,7 @@
  *   const encode = rowEncoder(lakeColumns(tree));
  *   encode(storedRecord); // '{"_id":"e1","timestamp":"2026-11-01T10:00:00.000Z","_seq":7,...}'
  */
-import type { StoredRecord } from '../ingest/record-store.ts';
+import type { RawStoredRecord, StoredRecord } from '../ingest/record-store.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
 import type { LakeColumn, LakeType } from './lake-types.ts';
 
@@ -153,21 +153,61 @@ export function rowEncoder(columns: readonly LakeColumn[]): RowEncoder {
   return encoder;
 }
 
+/** A JSON-lines file to stage for DuckDB: its bytes, and the byte length of its longest line. */
+export interface StagedLines {
+  content: Buffer;
+  longestLine: number;
+}
+
 /**
- * The fast encoding of a stored record: its body exactly as logged, wrapped under `_body` next to
- * the system columns, for DuckDB to type while it reads (see `ParquetWriter.write`'s `wrapped`
- * layout). Costs no parsing here; records that passed schema validation fit their columns, and a
- * slice that does not is re-encoded with `rowEncoder`.
+ * Lines (each one JSON object, no newline) as a staging file's content.
  *
  * @example
- *   wrappedRowLine(storedRecord); // '{"_seq":7,"_ingested_at":"…","_batch_id":null,"_record_time":"…","_body":{…}}'
+ *   stageLines(['{"a":1}', '{"a":2}']);  // { content: <Buffer '{"a":1}\n{"a":2}\n'>, longestLine: 7 }
  */
-export function wrappedRowLine(record: StoredRecord): string {
-  return (
-    `{"_seq":${record.seq},"_ingested_at":"${new Date(record.ingestedAt).toISOString()}",` +
-    `"_batch_id":${record.batchId === undefined ? 'null' : JSON.stringify(record.batchId)},` +
-    `"_record_time":"${new Date(record.timestamp).toISOString()}","_body":${record.body}}`
-  );
+export function stageLines(lines: readonly string[]): StagedLines {
+  let longestLine = 0;
+  for (const line of lines) longestLine = Math.max(longestLine, Buffer.byteLength(line));
+  return { content: Buffer.from(lines.length === 0 ? '' : lines.join('\n') + '\n'), longestLine };
+}
+
+const CLOSE_LINE = Buffer.from('}\n');
+
+/**
+ * The fast encoding of stored records: each body exactly as logged (bytes, never decoded), wrapped
+ * under `_body` next to the system columns, for DuckDB to type while it reads (see
+ * `ParquetWriter.write`'s `wrapped` layout). Costs no parsing and no string of the body here;
+ * records that passed schema validation fit their columns, and a slice that does not is
+ * re-encoded with `rowEncoder`.
+ *
+ * @example
+ *   stageWrapped([raw]).content.toString();  // '{"_seq":7,"_ingested_at":"…","_batch_id":null,"_record_time":"…","_body":{…}}\n'
+ */
+export function stageWrapped(records: readonly RawStoredRecord[]): StagedLines {
+  const heads = new Array<string>(records.length);
+  const headBytes = new Array<number>(records.length);
+  let total = 0;
+  let longestLine = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    heads[i] =
+      `{"_seq":${r.seq},"_ingested_at":"${new Date(r.ingestedAt).toISOString()}",` +
+      `"_batch_id":${r.batchId === undefined ? 'null' : JSON.stringify(r.batchId)},` +
+      `"_record_time":"${new Date(r.timestamp).toISOString()}","_body":`;
+    headBytes[i] = Buffer.byteLength(heads[i]);
+    const line = headBytes[i] + r.body.length + 1;
+    longestLine = Math.max(longestLine, line);
+    total += line + 1;
+  }
+  const content = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    at += content.write(heads[i], at, headBytes[i]);
+    content.set(records[i].body, at);
+    at += records[i].body.length;
+    at += CLOSE_LINE.copy(content, at);
+  }
+  return { content, longestLine };
 }
 
 /** The lake row of one stored record (parsed back from its encoding): schema fields shaped by type, then the system columns. */

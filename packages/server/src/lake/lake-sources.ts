@@ -23,7 +23,7 @@ export interface LakeSchemas {
 }
 
 /** The part of the record log the lake follows. */
-export type LakeRecordSource = Pick<RecordStore, 'readAfter' | 'lastSeq'>;
+export type LakeRecordSource = Pick<RecordStore, 'readRawAfter' | 'lastSeq'>;
 
 /** Collectors the lake updates (Prometheus in the server). */
 export interface LakeMetrics {

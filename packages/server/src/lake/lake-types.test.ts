@@ -5,7 +5,7 @@ import { STANDARD_SCHEMAS } from '../schema/service.ts';
 import type { FieldDefinition } from '../schema/model.ts';
 import type { StoredRecord } from '../ingest/record-store.ts';
 import { lakeColumns, lakeTypeOf, toSqlType } from './lake-types.ts';
-import { shapeRow, shapeValue } from './lake-rows.ts';
+import { shapeRow, shapeValue, stageLines, stageWrapped } from './lake-rows.ts';
 import { partFilePath, utcDay } from './lake-layout.ts';
 import { groupSlice } from './slice-writer.ts';
 import { assertReadOnlyText } from './statement-guard.ts';
@@ -92,6 +92,28 @@ test('a stored record becomes a row with the system columns from the log, not fr
     _batch_id: 'b1',
     _record_time: '2026-11-01T10:00:00.000Z',
   });
+});
+
+test('logged bytes are staged wrapped under _body as they are, next to the system columns, one line each', () => {
+  const body = '{"_id":"é1","name":"Zoë 😀"}';
+  const staged = stageWrapped([
+    { seq: 7, sandboxId: 's', datasetId: 'd', recordId: 'é1', timestamp: Date.UTC(2026, 10, 1), ingestedAt: Date.UTC(2026, 10, 2), batchId: 'bch_ü', body: Buffer.from(body) },
+    { seq: 8, sandboxId: 's', datasetId: 'd', recordId: 'x', timestamp: Date.UTC(2026, 10, 1), ingestedAt: Date.UTC(2026, 10, 2), body: new TextEncoder().encode('{}') },
+  ]);
+  const lines = staged.content.toString('utf8').split('\n');
+  assert.equal(lines.pop(), '', 'every line ends with a newline');
+  assert.deepEqual(JSON.parse(lines[0]), {
+    _seq: 7,
+    _ingested_at: '2026-11-02T00:00:00.000Z',
+    _batch_id: 'bch_ü',
+    _record_time: '2026-11-01T00:00:00.000Z',
+    _body: { _id: 'é1', name: 'Zoë 😀' },
+  });
+  assert.deepEqual(JSON.parse(lines[1])._body, {});
+  assert.equal(JSON.parse(lines[1])._batch_id, null);
+  assert.equal(staged.longestLine, Buffer.byteLength(lines[0]), 'the longest line, in bytes');
+  assert.deepEqual(stageLines([]).content.length, 0);
+  assert.equal(stageLines(['{"a":"é"}']).longestLine, 10);
 });
 
 test('a slice is grouped by sandbox, dataset and UTC day, and files are named by their first seq', () => {

@@ -5,13 +5,14 @@
  *
  * @example
  *   const writer = await ParquetWriter.open('/data/lake');
- *   await writer.write('sandbox=s/dataset=d/day=2026-11-01/part-1.parquet', columns, lines);
+ *   await writer.write('sandbox=s/dataset=d/day=2026-11-01/part-1.parquet', columns, stageLines(lines));
  *   writer.close();
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { StagedLines } from './lake-rows.ts';
 import { SYSTEM_COLUMNS, toSqlType, type LakeColumn } from './lake-types.ts';
 import { quoteIdent, quoteLiteral } from './sql.ts';
 
@@ -25,17 +26,14 @@ export const STAGING_DIR = '_staging';
 const MIN_READ_BYTES = 1024 * 1024;
 
 /**
- * The `maximum_object_size` for staging lines: a power of two from 1 MiB above the longest
- * line's UTF-8 size (bounded by 3 bytes per UTF-16 unit, so the lines need not be encoded twice).
+ * The `maximum_object_size` for a staging file: a power of two from 1 MiB above its longest line.
  *
  * @example
- *   readSizeFor(['{"a":1}']);  // 1048576
+ *   readSizeFor(7);  // 1048576
  */
-export function readSizeFor(lines: readonly string[]): number {
-  let longest = 0;
-  for (const line of lines) if (line.length > longest) longest = line.length;
+export function readSizeFor(longestLineBytes: number): number {
   let size = MIN_READ_BYTES;
-  while (size <= longest * 3 + 1) size *= 2;
+  while (size <= longestLineBytes + 1) size *= 2;
   return size;
 }
 
@@ -74,13 +72,13 @@ export class ParquetWriter {
 
   /**
    * Writes rows to `relPath`, replacing any earlier version. Layout `rows`: each line is a row
-   * already shaped to `columns` (`rowEncoder`). Layout `wrapped`: each line carries the system
-   * columns and the record body under `_body` (`wrappedRowLine`), and DuckDB types the body's
+   * already shaped to `columns` (`rowEncoder`, staged by `stageLines`). Layout `wrapped`: each line
+   * carries the system columns and the record body under `_body` (`stageWrapped`), and DuckDB types the body's
    * fields while reading; it fails, writing nothing, when a value does not fit its column.
    */
-  async write(relPath: string, columns: readonly LakeColumn[], lines: readonly string[], layout: 'rows' | 'wrapped' = 'rows'): Promise<void> {
+  async write(relPath: string, columns: readonly LakeColumn[], lines: StagedLines, layout: 'rows' | 'wrapped' = 'rows'): Promise<void> {
     const staged = join(this.root, STAGING_DIR, `${randomUUID()}.jsonl`);
-    await writeFile(staged, lines.join('\n') + '\n');
+    await writeFile(staged, lines.content);
     try {
       const typeOf = (c: LakeColumn) => `${quoteLiteral(c.name)}: ${quoteLiteral(toSqlType(c.type))}`;
       let types: string;
@@ -97,7 +95,7 @@ export class ParquetWriter {
       }
       const source =
         `SELECT ${select} FROM read_json(${quoteLiteral(staged)}, columns = {${types}}, format = 'newline_delimited', ` +
-        `maximum_object_size = ${readSizeFor(lines)})`;
+        `maximum_object_size = ${readSizeFor(lines.longestLine)})`;
       await this.copyAtomically(source, relPath);
     } finally {
       await rm(staged, { force: true });

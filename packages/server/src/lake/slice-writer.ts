@@ -9,10 +9,10 @@
  *   const slices = new SliceWriter({ records, store, parquet, planColumns });
  *   const { records: written } = await slices.writeSliceAfter(await store.watermark(), await records.lastSeq());
  */
-import type { StoredRecord } from '../ingest/record-store.ts';
+import type { RawStoredRecord, StoredRecord } from '../ingest/record-store.ts';
 import type { ColumnPlanner, DatasetRef } from './column-plans.ts';
 import { partFilePath, utcDay } from './lake-layout.ts';
-import { rowEncoder, wrappedRowLine } from './lake-rows.ts';
+import { rowEncoder, stageLines, stageWrapped } from './lake-rows.ts';
 import type { LakeRecordSource } from './lake-sources.ts';
 import type { LakeFile, LakeStore } from './lake-store.ts';
 import type { LakeColumn } from './lake-types.ts';
@@ -49,11 +49,20 @@ export interface SliceWriterDeps {
 }
 
 /** Records of one sandbox, dataset and day within a slice, in log order. */
-export interface SliceGroup {
+export interface SliceGroup<R extends SliceRecord = RawStoredRecord> {
   sandboxId: string;
   datasetId: string;
   day: string;
-  records: StoredRecord[];
+  records: R[];
+}
+
+/** What grouping reads of a record. */
+type SliceRecord = Pick<StoredRecord, 'sandboxId' | 'datasetId' | 'timestamp'>;
+
+/** A logged record with its body decoded (for the path that reads the values). */
+function decoded(record: RawStoredRecord): StoredRecord {
+  const body = Buffer.from(record.body.buffer, record.body.byteOffset, record.body.byteLength).toString('utf8');
+  return { ...record, body };
 }
 
 /**
@@ -62,8 +71,8 @@ export interface SliceGroup {
  * @example
  *   groupSlice(records).map((g) => `${g.datasetId}/${g.day}`); // ['ds_1/2026-11-01', 'ds_1/2026-11-02']
  */
-export function groupSlice(records: readonly StoredRecord[]): SliceGroup[] {
-  const groups = new Map<string, SliceGroup>();
+export function groupSlice<R extends SliceRecord>(records: readonly R[]): SliceGroup<R>[] {
+  const groups = new Map<string, SliceGroup<R>>();
   for (const record of records) {
     const day = utcDay(record.timestamp);
     const key = `${record.sandboxId}\u0000${record.datasetId}\u0000${day}`;
@@ -91,7 +100,7 @@ export class SliceWriter implements SliceWriting {
 
   async writeSliceAfter(watermark: number, until: number): Promise<SliceResult> {
     const started = performance.now();
-    const records = await this.deps.records.readAfter(watermark, this.sliceSize);
+    const records = await this.deps.records.readRawAfter(watermark, this.sliceSize);
     if (records.length === 0) {
       if (until > watermark) await this.deps.store.commitSlice([], until);
       return { records: 0, seconds: (performance.now() - started) / 1000 };
@@ -126,20 +135,24 @@ export class SliceWriter implements SliceWriting {
    * value does not fit its column (a record older than a schema change, say), the group is written
    * again with every value shaped here, where what does not fit becomes NULL.
    */
-  private async writeGroup(path: string, columns: readonly LakeColumn[], records: readonly StoredRecord[]): Promise<void> {
+  private async writeGroup(path: string, columns: readonly LakeColumn[], records: readonly RawStoredRecord[]): Promise<void> {
+    const shaped = () => {
+      const encode = rowEncoder(columns);
+      return stageLines(records.map((r) => encode(decoded(r))));
+    };
     if (columns.some((c) => c.name === '_body')) {
-      await this.deps.parquet.write(path, columns, records.map(rowEncoder(columns)));
+      await this.deps.parquet.write(path, columns, shaped());
       return;
     }
     try {
-      await this.deps.parquet.write(path, columns, records.map(wrappedRowLine), 'wrapped');
+      await this.deps.parquet.write(path, columns, stageWrapped(records), 'wrapped');
     } catch {
-      await this.deps.parquet.write(path, columns, records.map(rowEncoder(columns)));
+      await this.deps.parquet.write(path, columns, shaped());
     }
   }
 
   /** The columns of every dataset in the slice, asked for in one call. */
-  private async planColumns(groups: readonly SliceGroup[]): Promise<Map<string, LakeColumn[] | null>> {
+  private async planColumns(groups: readonly SliceGroup<SliceRecord>[]): Promise<Map<string, LakeColumn[] | null>> {
     const datasets = new Map<string, DatasetRef>();
     for (const { sandboxId, datasetId } of groups) datasets.set(datasetKey({ sandboxId, datasetId }), { sandboxId, datasetId });
     const plans = await this.deps.planColumns([...datasets.values()]);
