@@ -52,7 +52,8 @@ function rejectionFromRow(r: RejectionRow): StoredRejection {
   };
 }
 
-function recordFromRow(r: RecordRow): StoredRecord {
+/** A row as a stored record; the body stays as read (a string, or bytes for `readRawAfter`). */
+function recordFromRow<B extends string | Uint8Array>(r: Omit<RecordRow, 'body'> & { body: B }): Omit<StoredRecord, 'body'> & { body: B } {
   return {
     seq: r.seq,
     sandboxId: r.sandbox_id,
@@ -166,18 +167,7 @@ export class SqliteRecordStore implements RecordStore {
       this.db,
       'SELECT seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, CAST(body AS BLOB) AS body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
     ).all(seq, limit) as (Omit<RecordRow, 'body'> & { body: Uint8Array })[];
-    return rows.map(
-      (r): RawStoredRecord => ({
-        seq: r.seq,
-        sandboxId: r.sandbox_id,
-        datasetId: r.dataset_id,
-        recordId: r.record_id,
-        timestamp: r.ts,
-        ingestedAt: r.ingested_at,
-        ...(r.batch_id ? { batchId: r.batch_id } : {}),
-        body: r.body,
-      }),
-    );
+    return rows.map((r): RawStoredRecord => recordFromRow(r));
   }
 
   async lastSeq() {
