@@ -32,7 +32,7 @@ export interface DeliveryTuning {
   guardTtlMs: number;
   /**
    * How long new streaming changes wait for more to join their batch before the queue sends them
-   * (0: at once). A full batch never waits.
+   * (0: at once). A full batch waiting goes at once (once the queue has seen the destination's batch size).
    */
   lingerMs: number;
 }
@@ -111,7 +111,7 @@ export class ActivationQueue {
       this.running = false;
       if (this.stopped) return;
       if (this.wakeRequested) this.wake();
-      else if (this.lingerRequested) this.nudge();
+      else if (this.lingerRequested) this.nudge(0);
     });
   }
 
@@ -120,7 +120,7 @@ export class ActivationQueue {
    * arriving meanwhile share the batch (one call to the destination, one outbox transaction, for
    * many); at once when a full batch is waiting.
    */
-  nudge(count = 1): void {
+  nudge(count: number): void {
     if (this.stopped) return;
     this.nudged += count;
     const linger = this.deps.tuning.lingerMs;
