@@ -74,20 +74,16 @@ export function packRecords(records: readonly NewRecord[]): PackedRecords {
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const o = i * FIELDS_PER_RECORD;
-    const batchId = r.batchId ?? '';
-    const size = r.sandboxId.length + r.datasetId.length + r.recordId.length + batchId.length + r.body.length;
+    const fields = [r.sandboxId, r.datasetId, r.recordId, r.batchId ?? '', r.body];
+    let size = 0;
+    for (let f = 0; f < FIELDS_PER_RECORD; f++) size += lengths[o + f] = fields[f].length;
     if (chars > 0 && chars + size > TEXT_CHUNK_CHARS) {
       texts.push(parts.join(''));
       parts = [];
       chars = 0;
     }
-    parts.push(r.sandboxId, r.datasetId, r.recordId, batchId, r.body);
+    parts.push(...fields);
     chars += size;
-    lengths[o] = r.sandboxId.length;
-    lengths[o + 1] = r.datasetId.length;
-    lengths[o + 2] = r.recordId.length;
-    lengths[o + 3] = batchId.length;
-    lengths[o + 4] = r.body.length;
     timestamps[i] = r.timestamp;
   }
   if (parts.length > 0) texts.push(parts.join(''));

@@ -39,6 +39,7 @@ export class SqliteProfileStore implements ProfileStore {
   private readonly getFragment;
   private readonly fragmentsOfMany;
   private readonly eventSeqsOfMany;
+  private readonly putWatermark;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'profile', MIGRATIONS);
@@ -57,7 +58,7 @@ export class SqliteProfileStore implements ProfileStore {
       `INSERT INTO profile_fragments (sandbox_id, identity, dataset_id, updated_at, attributes) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sandbox_id, identity, dataset_id) DO UPDATE SET updated_at = excluded.updated_at, attributes = excluded.attributes`,
     );
-    const putWatermark = db.prepare("INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.putWatermark = db.prepare("INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     const putIndex = multiRowWriter(db, 'INSERT OR IGNORE INTO record_identities (sandbox_id, identity, seq, ts, dataset_id, kind, is_primary, in_profile, event_type)', 9);
     this.applyBatch = db.transaction((sandboxId: string, batch: ProjectionBatch) => {
       for (const f of batch.fragments) {
@@ -73,7 +74,7 @@ export class SqliteProfileStore implements ProfileStore {
         putFragment.run(sandboxId, f.identity, f.datasetId, Math.max(existing.updated_at, f.updatedAt), JSON.stringify(merged));
       }
       putIndex(batch.index.map((e) => [sandboxId, e.identity, e.seq, e.timestamp, e.datasetId, e.kind, e.primary ? 1 : 0, e.inProfile ? 1 : 0, e.eventType ?? null]));
-      if (batch.watermark !== undefined) putWatermark.run(batch.watermark);
+      if (batch.watermark !== undefined) this.putWatermark.run(batch.watermark);
     });
   }
 
@@ -102,7 +103,7 @@ export class SqliteProfileStore implements ProfileStore {
   }
 
   async setWatermark(seq: number) {
-    prepared(this.db, "INSERT INTO profile_state (key, value) VALUES ('watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(seq);
+    this.putWatermark.run(seq);
   }
 
   async fragments(sandboxId: string, identities: readonly IdentityKey[]): Promise<ProfileFragment[]> {

@@ -129,7 +129,6 @@ export class ActivationQueue {
       this.lingerRequested = true;
       return;
     }
-    this.lingerRequested = false;
     if (this.timerAt > Date.now() + linger) this.later(linger);
   }
 
