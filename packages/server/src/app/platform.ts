@@ -212,7 +212,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   });
   const membershipTimers = new MembershipTimers(dueTimes, (sandboxId, keys, at) => streamingAudiences.evaluate(sandboxId, keys, at), clock);
   streamingAudiences.onDueTime((at) => membershipTimers.schedule(at));
-  keepEdgeMembershipsFresh(streamingAudiences, identityOwners, (sandboxId, keys) => edgeProjection.refresh(sandboxId, keys));
+  keepEdgeMembershipsFresh(streamingAudiences, identityOwners, edgeProjection);
   audiences.onDeleted((sandboxId, audienceId) => dueTimes.deleteAudience(sandboxId, audienceId));
   /** Profiles, graphs and streaming memberships reflect every accepted record once this resolves. */
   const settleProfiles = async () => {

@@ -101,6 +101,11 @@ export class EdgeProjection {
     return view;
   }
 
+  /** Whether any person of the sandbox is held (a refresh of its people has something to do). */
+  holdsAnyone(sandboxId: string): boolean {
+    return (this.sandboxes.get(sandboxId)?.people.size ?? 0) > 0;
+  }
+
   /**
    * Recomputes the held views of the people these identities belong to (after a write). Until a
    * person's view is recomputed, reads of it wait for the new one instead of missing.

@@ -49,7 +49,7 @@ const projector = new ProfileProjector({
   onApplied: (sandboxId, identities) => send({ type: 'applied', sandboxId, identities: [...identities] }),
   onProfileChanged: (sandboxId, identities) => send({ type: 'changed', sandboxId, identities: [...identities] }),
   onError: (err, seq) => send({ type: 'skipped', seq, message: errorText(err) }),
-  pace: () => pace.beforeWork(),
+  pace: (behind) => pace.beforeWork(behind),
 });
 
 /** The pass in progress, and whether the log grew since it started reading. */

@@ -39,8 +39,12 @@ export interface ProjectorDeps {
   onError?: (err: unknown, seq: number) => void;
   /** Told, after each write, which identities of profile-enabled records were just applied (audiences evaluate them). */
   onApplied?: (sandboxId: string, identities: readonly string[]) => void;
-  /** Awaited before each slice read from the log (the worker rests here while the event loop is saturated). */
-  pace?: () => Promise<void>;
+  /**
+   * Awaited before each slice read from the log, told whether the last slice was full (the
+   * projector is a slice or more behind the log): the worker may rest then, while the event loop
+   * is saturated.
+   */
+  pace?: (behind: boolean) => Promise<void>;
 }
 
 /** Records per slice: small enough that a backlog (after a large batch) never holds the event loop for long. */
@@ -111,15 +115,17 @@ export class ProfileProjector {
   private async drain(): Promise<void> {
     const { records, profiles } = this.deps;
     if (this.position < 0) this.position = await profiles.watermark();
+    let behind = false;
     for (;;) {
-      await this.deps.pace?.();
+      await this.deps.pace?.(behind);
       const slice = await records.readAfter(this.position, SLICE);
       if (slice.length === 0) return;
       const last = slice[slice.length - 1].seq;
       await this.applySlice(slice, last);
       this.position = last;
+      behind = slice.length === SLICE;
       // Let requests in between slices (the edge hot path must not wait behind a backlog).
-      if (slice.length === SLICE) await new Promise((resolve) => setImmediate(resolve));
+      if (behind) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -50,7 +50,7 @@ test('the gauge reports a busy event loop as saturated and an idle one as not, t
   assert.equal(loadOf(undefined), 0, 'without a gauge a follower never rests');
 });
 
-test('a follower rests three times its last slice while the loop is saturated, and not when someone waits for it', async () => {
+test('a follower behind rests three times its last slice while the loop is saturated, and not when someone waits for it or it keeps up', async () => {
   let load = 0.95;
   let urgent = false;
   const rests: number[] = [];
@@ -66,6 +66,9 @@ test('a follower rests three times its last slice while the loop is saturated, a
   await pace.beforeWork();
   assert.equal(rests.length, 1, 'a catch-up someone waits for runs flat out');
   urgent = false;
+  busy(4);
+  await pace.beforeWork(false);
+  assert.equal(rests.length, 1, 'a follower keeping up (its last slice was not full) never rests: a rest would only delay what follows it');
   load = 0.5;
   busy(4);
   await pace.beforeWork();

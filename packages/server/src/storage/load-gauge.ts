@@ -105,9 +105,9 @@ const MAX_REST_MS = 25;
 
 /**
  * Pacing for a thread following the record log (the profile projector): while the main event
- * loop is saturated it rests three times as long as its last slice of work took, before the next
- * one (never more than 25 ms), so ingestion and requests get the CPU first; otherwise it runs
- * flat out. Unlike a lower
+ * loop is saturated and the follower is behind, it rests three times as long as its last slice of
+ * work took, before the next one (never more than 25 ms), so ingestion and requests get the CPU
+ * first; otherwise it runs flat out. Unlike a lower
  * OS priority, it rests only between slices, never while holding SQLite's write lock, so the
  * event loop never waits for a starved follower. Someone waiting for the follower to catch up
  * (`urgent`) turns resting off.
@@ -125,11 +125,16 @@ export class FollowerPace {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  /** Called before each slice of work; the time since the previous call is that slice's work. */
-  async beforeWork(): Promise<void> {
+  /**
+   * Called before each slice of work; the time since the previous call is that slice's work.
+   * `behind`: the follower is at least a slice behind what it follows. Only then does it rest: a
+   * follower keeping up adds each rest to the latency of everything after it, and gives the loop
+   * little CPU back, since its slices are short.
+   */
+  async beforeWork(behind = true): Promise<void> {
     const now = performance.now();
     const worked = this.workStarted > 0 ? now - this.workStarted : 0;
-    if (worked > 0 && !this.urgent() && this.load() >= SATURATED) {
+    if (worked > 0 && behind && !this.urgent() && this.load() >= SATURATED) {
       await this.sleep(Math.min(MAX_REST_MS, Math.max(1, worked * REST_PER_WORK)));
     }
     this.workStarted = performance.now();

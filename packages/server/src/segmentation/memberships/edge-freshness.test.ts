@@ -7,6 +7,9 @@ import { loadConfig } from '../../app/config.ts';
 import { bootstrapPlatform, openPlatform } from '../../app/platform.ts';
 import { identityKey } from '../../identity/graph.ts';
 import { ManualClock } from './clock.ts';
+import { keepEdgeMembershipsFresh } from './edge-freshness.ts';
+import type { MembershipListener } from './streaming.ts';
+import type { Membership } from './store.ts';
 
 const HOUR = 3_600_000;
 
@@ -54,4 +57,33 @@ test('the edge view follows membership changes, not only attribute changes', asy
     await platform.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('membership changes of a sandbox whose people are not held at the edge read no identities', async () => {
+  let listener: MembershipListener | undefined;
+  const streaming = { onChange: (l: MembershipListener) => void (listener = l) };
+  const ownerReads: string[][] = [];
+  const owners = {
+    keysOfProfiles: async (_sandboxId: string, profileIds: readonly string[]) => {
+      ownerReads.push([...profileIds]);
+      return new Map(profileIds.map((id) => [id, [identityKey('ECID', `e-${id}`)]]));
+    },
+  };
+  const held = new Set<string>();
+  const refreshed: string[][] = [];
+  keepEdgeMembershipsFresh(streaming, owners, {
+    holdsAnyone: (sandboxId) => held.has(sandboxId),
+    refresh: async (_sandboxId, keys) => void refreshed.push([...keys]),
+  });
+  const entry = (profileId: string): Membership => ({ profileId, audienceId: 'a1', status: 'realized', lastQualificationTime: 1, updatedAt: 1 });
+
+  listener?.('s1', [entry('g1'), entry('g2')]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(ownerReads, [], 'nobody of s1 is held: nothing read');
+
+  held.add('s1');
+  listener?.('s1', [entry('g1'), entry('g1'), entry('g2')]);
+  await eventually(async () => refreshed.length === 1, 'the refresh of the held sandbox');
+  assert.deepEqual(ownerReads, [['g1', 'g2']]);
+  assert.deepEqual(refreshed, [[identityKey('ECID', 'e-g1'), identityKey('ECID', 'e-g2')]]);
 });
