@@ -26,7 +26,7 @@ import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { identityKey } from '../packages/server/src/identity/graph.ts';
 import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
 import { formatInteger, formatMs, summarizeLatencies } from './lib/stats.ts';
-import { startServerProcess } from './lib/server-process.ts';
+import { describeThreads, measureThreads, startServerProcess, type ThreadTime } from './lib/server-process.ts';
 import { monotonicMs } from './servers/protocol.ts';
 
 const NAME = 'activation';
@@ -82,9 +82,13 @@ async function streamingLatency(dir: string): Promise<Figure[]> {
     // Open loop, as independent clients send: a request goes out on schedule whether or not the
     // previous ones were answered, so a slow answer cannot lower the rate offered.
     const inFlight: Promise<void>[] = [];
+    // CPU of this process's threads while the measured events are sent (the load generator's
+    // requests included: it shares the event loop): comparable run to run, where a p99 is not.
+    let sinceMeasured: (() => ThreadTime[]) | undefined;
     for (let i = 0; i < events; i += perRequest) {
       const wait = started + (i / perRequest) * interval - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (i >= warmUp) sinceMeasured ??= measureThreads();
       const records = Array.from({ length: perRequest }, (_, j) => ({
         _id: `e${i + j}`,
         timestamp: new Date().toISOString(),
@@ -102,6 +106,8 @@ async function streamingLatency(dir: string): Promise<Figure[]> {
       );
     }
     const offered = events / ((performance.now() - started) / 1000);
+    const threads = sinceMeasured?.() ?? [];
+    const loopMsPerS = threads.find((t) => t.name === 'event loop')?.runMsPerS;
     await Promise.all(inFlight);
     await platform.settleProfiles();
     await platform.activations.idle(120_000);
@@ -129,11 +135,13 @@ async function streamingLatency(dir: string): Promise<Figure[]> {
       NAME,
       `accepted → webhook received: p50 ${formatMs(s.p50Ms)}, p99 ${formatMs(s.p99Ms)} (of which accepted → membership change p50 ${formatMs(c.p50Ms)}, p99 ${formatMs(c.p99Ms)}); ${formatInteger(calls)} webhook calls; bare POST p50 ${formatMs(b.p50Ms)}`,
     );
+    if (threads.length > 0) say(NAME, `threads while the measured events were sent (ms/s): ${describeThreads(threads)}`);
     return [
       { measure: 'event → webhook received p50', value: formatMs(s.p50Ms) },
       { measure: 'event → webhook received p99', value: formatMs(s.p99Ms), target: `≤ ${TARGET_P99_MS} ms`, met: s.p99Ms <= TARGET_P99_MS },
       { measure: 'of which event → membership change p50 / p99', value: `${formatMs(c.p50Ms)} / ${formatMs(c.p99Ms)}` },
       { measure: 'events/s offered (warm-up and measured)', value: formatInteger(offered) },
+      ...(loopMsPerS !== undefined ? [{ measure: 'event loop CPU per measured event (load generator included)', value: `${((loopMsPerS * 1000) / RATE).toFixed(0)} µs` }] : []),
       { measure: 'webhook calls (warm-up and measured), events per call', value: `${formatInteger(calls)}, ${(events / calls).toFixed(1)}` },
       { measure: 'baseline: bare webhook POST p50 / p99', value: `${formatMs(b.p50Ms)} / ${formatMs(b.p99Ms)}` },
     ];
