@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeIdentityCookie, mintEcid } from '../../server/src/edge/interact/identity-cookie.ts';
 import { cookiePrefix, ecidFromIdentityCookie } from './cookies.ts';
-import { deepMerge } from './context.ts';
+import { deepMerge, eventId, uuid } from './context.ts';
 
 test('the SDK reads the ECID out of any identity cookie the edge writes', () => {
   fc.assert(
@@ -31,4 +31,14 @@ test("the caller's XDM wins over the SDK's context, object by object", () => {
   const context = { web: { webPageDetails: { URL: 'https://shop.example/', name: 'auto' } }, device: { screenWidth: 1 } };
   const merged = deepMerge(context, { web: { webPageDetails: { name: 'home' } }, device: 'replaced', eventType: 'x' });
   assert.deepEqual(merged, { web: { webPageDetails: { URL: 'https://shop.example/', name: 'home' } }, device: 'replaced', eventType: 'x' });
+});
+
+test('event ids are version 7 UUIDs that sort by time; request ids stay random version 4 UUIDs', () => {
+  const t = Date.parse('2026-11-24T12:00:00Z');
+  const ids = [t, t + 1, t + 3_600_000].map((at) => eventId(at));
+  for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.deepEqual([...ids].sort(), ids);
+  assert.equal(ids[0].replace(/-/g, '').slice(0, 12), t.toString(16).padStart(12, '0'));
+  assert.equal(new Set(Array.from({ length: 1000 }, () => eventId(t))).size, 1000);
+  assert.match(uuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });

@@ -14,7 +14,6 @@
  *     consent: { collect: true, personalize: true }, now: Date.now(), write: true });
  *   result.events[0].propositions; // Meridian's neutral propositions for the caller to map
  */
-import { randomUUID } from 'node:crypto';
 import type { Dataset } from '../catalog/model.ts';
 import type { FieldError } from '../errors.ts';
 import type { DecisioningService } from '../decisioning/service.ts';
@@ -30,6 +29,7 @@ import type { Datastream } from './datastreams/model.ts';
 import { evaluateEdgeAudiences, type EdgeAudiences } from './edge-audiences.ts';
 import type { RecentEvents } from './recent-events.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../storage/json.ts';
+import { timeOrderedUuid } from '../storage/ids.ts';
 
 export const DISPLAY_EVENT = 'decisioning.propositionDisplay';
 export const INTERACT_EVENT = 'decisioning.propositionInteract';
@@ -244,7 +244,7 @@ export class EdgePipeline {
       if (Object.keys(input.xdm).length === 0) return;
       const dropped: string[] = [];
       const record = pruneToSchema(withIdentities(input.xdm, request.identities), tree, '', dropped);
-      if (typeof record._id !== 'string') record._id = randomUUID();
+      if (typeof record._id !== 'string') record._id = timeOrderedUuid(now);
       if (typeof record.timestamp !== 'string') record.timestamp = new Date(now).toISOString();
       for (const path of dropped) {
         // The SDKs' own bookkeeping (alloy's implementationDetails, notification details) is dropped without a word.

@@ -45,6 +45,7 @@ test('records are stored as the client sent them; pretty-printed ones compactly,
     assert.equal(bodies.get('r2'), '{"_id":"r2","timestamp":"2026-11-01T10:01:00Z"}');
     const generated = res.body.ids[2] as string;
     assert.deepEqual(JSON.parse(bodies.get(generated)!), { timestamp: '2026-11-01T10:02:00Z', _id: generated });
+    assert.match(generated, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a time-ordered (version 7) UUID: new ones append to the log\'s _id index');
   } finally {
     await server.stop();
   }

@@ -8,11 +8,11 @@
  *   const outcome = await ingest.accept(sandboxId, dataset, [{ _id: 'e1', timestamp: '2026-01-01T00:00:00Z' }], { source: 'api' });
  *   outcome.accepted; // 1
  */
-import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.ts';
 import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';
+import { timeOrderedUuid } from '../storage/ids.ts';
 import type { NewRecord, NewRejection, RecordAppender } from './record-store.ts';
 import { GroupCommit } from './group-commit.ts';
 
@@ -131,7 +131,7 @@ export class IngestService {
       // Validation and checks never change a record: the text it came from is still its text, unless an _id is added.
       let text = options.texts?.[i];
       if (typeof obj._id !== 'string') {
-        obj._id = randomUUID();
+        obj._id = timeOrderedUuid(now);
         text = undefined;
       }
       valid.push({

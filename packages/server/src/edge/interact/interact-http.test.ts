@@ -174,6 +174,8 @@ describe('requests the edge refuses or answers in part', () => {
     assert.equal(handlesOf(res.body, 'personalization:decisions')[0].eventIndex, 1);
     assert.deepEqual(res.body.warnings.map((w: { report: { path: string } }) => w.report.path), ['xdm.web.webPageDetails.madeUp'], 'fields outside the schema are named (but SDK bookkeeping)');
     assert.equal(await count(), stored + 1, 'the good event is stored before the answer');
+    const [latest] = await server.running.platform.records.listByDataset(sandboxId, ds.eventDatasetId, { limit: 1 }); // newest first
+    assert.match(latest.recordId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'an event without _id gets a time-ordered (version 7) UUID');
   });
 
   test('consent out: no decisions, no audiences and nothing stored', async () => {

@@ -8,9 +8,9 @@
  *   readMessage({ type: 'track', userId: 'u1' }, { receivedAt: Date.now() })
  *   // { ok: false, errors: [{ path: 'event', message: 'is required for a track call' }] }
  */
-import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../../errors.ts';
 import { isJsonObject, type JsonObject } from '../../storage/json.ts';
+import { timeOrderedUuid } from '../../storage/ids.ts';
 
 export const MESSAGE_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -158,7 +158,7 @@ export function readMessage(raw: unknown, options: ReadOptions): ReadResult {
     ok: true,
     message: {
       type: messageType,
-      messageId: messageId ?? randomUUID(),
+      messageId: messageId ?? timeOrderedUuid(options.receivedAt),
       timestamp: new Date(at).toISOString(),
       receivedAt: new Date(options.receivedAt).toISOString(),
       ...(sentAt !== undefined && validTime(sentAt) ? { sentAt: new Date(sentAt).toISOString() } : {}),
