@@ -140,7 +140,7 @@ function latencyFigures(label: string, result: LoadResult): Figure[] {
 export async function runIngestStream(): Promise<BenchmarkReport> {
   const randomIds = process.env.BENCH_EVENT_IDS === 'uuid';
   const bodies = new EventBodies(`run${Date.now().toString(36)}`, 100, randomIds);
-  say(NAME, `events of ${formatInteger(bodies.averageEventBytes())} bytes on average (experience-event schema); _id: ${randomIds ? 'random UUIDs' : 'increasing'}`);
+  say(NAME, `events of ${formatInteger(bodies.averageEventBytes())} bytes on average (experience-event schema); _id: ${randomIds ? 'random UUIDs' : 'increasing'}, timestamp: when sent`);
   const meridian = await measureMeridian(bodies);
   const bare = await measureBare(bodies);
   const ratio = meridian.single.result.requestsPerSecond / bare.result.requestsPerSecond;

@@ -240,12 +240,15 @@ export class EdgePipeline {
     const { tree } = await this.deps.schemas.compile(sandboxId, dataset.schemaId);
     const records: JsonObject[] = [];
     const indexes: number[] = [];
+    /** Events given the server's time here: a retry gets another, so they are the same record by `_id` alone. */
+    const serverTimed: boolean[] = [];
     request.events.forEach((input, i) => {
       if (Object.keys(input.xdm).length === 0) return;
       const dropped: string[] = [];
       const record = pruneToSchema(withIdentities(input.xdm, request.identities), tree, '', dropped);
       if (typeof record._id !== 'string') record._id = timeOrderedUuid(now);
-      if (typeof record.timestamp !== 'string') record.timestamp = new Date(now).toISOString();
+      const untimed = typeof record.timestamp !== 'string';
+      if (untimed) record.timestamp = new Date(now).toISOString();
       for (const path of dropped) {
         // The SDKs' own bookkeeping (alloy's implementationDetails, notification details) is dropped without a word.
         if (path.startsWith('implementationDetails') || path.startsWith('_experience')) continue;
@@ -253,9 +256,10 @@ export class EdgePipeline {
       }
       records.push(record);
       indexes.push(i);
+      serverTimed.push(untimed);
     });
     if (records.length === 0) return 0;
-    const outcome = await this.deps.ingest.accept(sandboxId, dataset, records, { source: 'edge' });
+    const outcome = await this.deps.ingest.accept(sandboxId, dataset, records, { source: 'edge', sameById: serverTimed });
     for (const rejected of outcome.rejected) {
       const i = indexes[rejected.index];
       outcomes[i].rejected = true;

@@ -17,12 +17,19 @@ test('a stream of records with one invalid record: the valid ones are written, t
     assert.deepEqual(res.body.rejected, [{ index: 1, errors: [{ path: 'timestamp', message: 'must be a date-time (RFC 3339, e.g. 2026-01-31T09:30:00Z)' }] }]);
     const again = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, { _id: 'e1', timestamp: '2026-11-01T10:00:00Z' });
     assert.equal(again.status, 200);
-    assert.equal(again.body.duplicates, 1, 'the same _id is not written twice');
+    assert.equal(again.body.duplicates, 1, 'the same event (_id and timestamp) is not written twice');
+    const later = await server.api('POST', `/api/v1/ingest/${ds.body.id}`, { _id: 'e1', timestamp: '2026-11-01T11:00:00Z' });
+    assert.equal(later.body.accepted, 1, 'the same _id at another time is another event');
     const rejections = await server.api('GET', `/api/v1/datasets/${ds.body.id}/rejections`);
     assert.equal(rejections.body.items.length, 1);
     assert.equal(rejections.body.items[0].errors[0].path, 'timestamp');
     const info = await server.api('GET', `/api/v1/datasets/${ds.body.id}`);
-    assert.equal(info.body.recordCount, 2);
+    assert.equal(info.body.recordCount, 3);
+
+    // A record without a timestamp of its own is the same record by its _id alone.
+    const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile' });
+    assert.equal((await server.api('POST', `/api/v1/ingest/${crm.body.id}`, { _id: 'c1', crm: { crmId: 'C1' } })).body.accepted, 1);
+    assert.equal((await server.api('POST', `/api/v1/ingest/${crm.body.id}`, { _id: 'c1', crm: { crmId: 'C1' } })).body.duplicates, 1);
   } finally {
     await server.stop();
   }

@@ -16,6 +16,7 @@
  */
 import { join } from 'node:path';
 import type { SqliteDatabase } from '../storage/sqlite.ts';
+import { OWN_TIME_OF_ROW } from './sqlite-record-store.ts';
 
 /** The record log's file in a data directory. */
 export function recordLogPath(dataDir: string): string {
@@ -47,7 +48,13 @@ export function moveRecordLog(recordsDb: SqliteDatabase, mainDbPath: string): { 
     recordsDb.transaction(() => {
       for (const table of MOVED_TABLES) {
         if (!present.has(table)) continue;
-        const changes = recordsDb.prepare(`INSERT OR IGNORE INTO main.${table} SELECT * FROM platform.${table}`).run().changes;
+        // The log's table has gained columns since (id_time): records name theirs.
+        const copy =
+          table === 'records'
+            ? `INSERT OR IGNORE INTO main.records (seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body, id_time)
+               SELECT seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body, ${OWN_TIME_OF_ROW} FROM platform.records`
+            : `INSERT OR IGNORE INTO main.${table} SELECT * FROM platform.${table}`;
+        const changes = recordsDb.prepare(copy).run().changes;
         if (table === 'records') moved = changes;
         carrySequence(recordsDb, table);
         recordsDb.exec(`DROP TABLE platform.${table}`);

@@ -49,6 +49,8 @@ export interface PackedRecords {
   /** Five lengths per record, in the order of the texts. */
   lengths: Uint32Array;
   timestamps: Float64Array;
+  /** Each record's `idTime`, 0 when it has none. */
+  idTimes: Float64Array;
 }
 
 const FIELDS_PER_RECORD = 5;
@@ -71,6 +73,7 @@ export function packRecords(records: readonly NewRecord[]): PackedRecords {
   let chars = 0;
   const lengths = new Uint32Array(records.length * FIELDS_PER_RECORD);
   const timestamps = new Float64Array(records.length);
+  const idTimes = new Float64Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const o = i * FIELDS_PER_RECORD;
@@ -85,13 +88,14 @@ export function packRecords(records: readonly NewRecord[]): PackedRecords {
     parts.push(...fields);
     chars += size;
     timestamps[i] = r.timestamp;
+    idTimes[i] = r.idTime ?? 0;
   }
   if (parts.length > 0) texts.push(parts.join(''));
-  return { texts, lengths, timestamps };
+  return { texts, lengths, timestamps, idTimes };
 }
 
 export function unpackRecords(packed: PackedRecords): NewRecord[] {
-  const { texts, lengths, timestamps } = packed;
+  const { texts, lengths, timestamps, idTimes } = packed;
   const records = new Array<NewRecord>(timestamps.length);
   let chunk = 0;
   let text = texts[0] ?? '';
@@ -108,7 +112,8 @@ export function unpackRecords(packed: PackedRecords): NewRecord[] {
     const recordId = next(o + 2);
     const batchId = next(o + 3);
     const body = next(o + 4);
-    records[i] = { sandboxId, datasetId, recordId, timestamp: timestamps[i], ...(batchId ? { batchId } : {}), body };
+    const idTime = idTimes[i];
+    records[i] = { sandboxId, datasetId, recordId, timestamp: timestamps[i], ...(idTime !== 0 ? { idTime } : {}), ...(batchId ? { batchId } : {}), body };
   }
   return records;
 }

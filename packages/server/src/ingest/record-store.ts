@@ -3,14 +3,32 @@
  * every rejected record with its reasons. The embedded implementation is `sqlite-record-store.ts`.
  */
 import type { FieldError } from '../errors.ts';
+import type { JsonObject } from '../storage/json.ts';
+
+/** A record's own time (its `timestamp`, epoch ms), or undefined when it brings none (see `NewRecord.idTime`). */
+export function ownTimeOf(record: JsonObject): number | undefined {
+  const ts = record.timestamp;
+  if (typeof ts !== 'string') return undefined;
+  const ms = Date.parse(ts);
+  return Number.isNaN(ms) ? undefined : ms;
+}
 
 export interface NewRecord {
   sandboxId: string;
   datasetId: string;
-  /** The record's `_id`: ingesting the same `_id` into the same dataset again is a no-op. */
+  /**
+   * The record's `_id`: ingesting a record whose `_id` and own time (`idTime`) match one already
+   * in the dataset is a no-op.
+   */
   recordId: string;
   /** Record time in epoch milliseconds: its `timestamp`, else the ingestion time. */
   timestamp: number;
+  /**
+   * The record's own time (its `timestamp`, epoch ms) when it brings one; absent (0) when it does
+   * not. Part of what makes a record the same record: the same event sent again carries the same
+   * time; a record without a time of its own is the same record by its `_id` alone.
+   */
+  idTime?: number;
   batchId?: string;
   /** The record as JSON text. */
   body: string;

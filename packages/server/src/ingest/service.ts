@@ -13,7 +13,7 @@ import type { Dataset } from '../catalog/model.ts';
 import type { SchemaService } from '../schema/service.ts';
 import type { JsonObject } from '../storage/json.ts';
 import { timeOrderedUuid } from '../storage/ids.ts';
-import type { NewRecord, NewRejection, RecordAppender } from './record-store.ts';
+import { ownTimeOf, type NewRecord, type NewRejection, type RecordAppender } from './record-store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 export interface RejectedRecord {
@@ -42,6 +42,13 @@ export interface IngestOptions {
    * instead of serializing the record again; `undefined` entries are serialized.
    */
   texts?: readonly (string | undefined)[];
+  /**
+   * Records that are the same as a stored one by `_id` alone, whatever their `timestamp`: `true`
+   * for every record, or per input record. For callers that filled in or adjusted the time
+   * themselves (the edge's server time, a Segment message's clock-skew correction): a retry's time
+   * differs, its `_id` does not. Other records are the same by `_id` and own `timestamp`.
+   */
+  sameById?: boolean | readonly boolean[];
 }
 
 /** Accepted records, after commit, for modules that react to new data. */
@@ -70,14 +77,6 @@ export interface IngestCounters {
   duplicate(sandboxId: string, source: string, n: number): void;
 }
 
-function recordTime(record: JsonObject, now: number): number {
-  const ts = record.timestamp;
-  if (typeof ts === 'string') {
-    const ms = Date.parse(ts);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  return now;
-}
 
 export class IngestService {
   private readonly listeners: AcceptedListener[] = [];
@@ -134,11 +133,14 @@ export class IngestService {
         obj._id = timeOrderedUuid(now);
         text = undefined;
       }
+      const own = ownTimeOf(obj);
+      const byIdAlone = options.sameById === true || (Array.isArray(options.sameById) && options.sameById[i] === true);
       valid.push({
         sandboxId,
         datasetId: dataset.id,
         recordId: obj._id as string,
-        timestamp: recordTime(obj, now),
+        timestamp: own ?? now,
+        ...(own !== undefined && !byIdAlone ? { idTime: own } : {}),
         ...(options.batchId ? { batchId: options.batchId } : {}),
         body: text ?? JSON.stringify(obj),
       });

@@ -18,7 +18,7 @@ const Rejected = Type.Object({
 
 const IngestResult = Type.Object({
   accepted: Type.Integer({ description: 'records newly written' }),
-  duplicates: Type.Integer({ description: 'valid records whose _id was already in the dataset (not written again)' }),
+  duplicates: Type.Integer({ description: 'valid records already in the dataset: the same _id and own timestamp, or the same _id for records without a timestamp (not written again)' }),
   rejected: Type.Array(Rejected),
   warnings: Type.Array(Type.Object({ index: Type.Integer(), path: Type.String(), message: Type.String() }), {
     description: 'problems in accepted records that did not stop them, e.g. an identity value its namespace refuses (the record and its other identities still count)',

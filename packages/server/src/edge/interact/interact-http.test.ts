@@ -176,6 +176,12 @@ describe('requests the edge refuses or answers in part', () => {
     assert.equal(await count(), stored + 1, 'the good event is stored before the answer');
     const [latest] = await server.running.platform.records.listByDataset(sandboxId, ds.eventDatasetId, { limit: 1 }); // newest first
     assert.match(latest.recordId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'an event without _id gets a time-ordered (version 7) UUID');
+    // An event with its own _id but no timestamp gets the server's time: sent again, it is still the same event.
+    const untimed = { events: [{ xdm: { _id: 'edge-untimed-1', eventType: 'web.webpagedetails.pageViews' } }] };
+    assert.equal((await edgeCall(server, `/ee/v1/interact?configId=${ds.id}`, untimed)).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal((await edgeCall(server, `/ee/v1/interact?configId=${ds.id}`, untimed)).status, 200);
+    assert.equal(await count(), stored + 2, 'stored once');
   });
 
   test('consent out: no decisions, no audiences and nothing stored', async () => {

@@ -157,7 +157,8 @@ export class SourceService {
     for (const [datasetId, batch] of [[source.eventDatasetId, events], [source.profileDatasetId, profiles]] as const) {
       if (batch.length === 0) continue;
       const dataset = await this.deps.catalog.get(sandboxId, datasetId);
-      const outcome = await this.deps.ingest.accept(sandboxId, dataset, batch.map((b) => b.record), { source: INGEST_SOURCE });
+      // Segment's retries keep the messageId, not the time (corrected by each send's sentAt).
+      const outcome = await this.deps.ingest.accept(sandboxId, dataset, batch.map((b) => b.record), { source: INGEST_SOURCE, sameById: true });
       accepted += outcome.accepted;
       duplicates += outcome.duplicates;
       for (const r of outcome.rejected) {

@@ -29,7 +29,7 @@ export const Batch = Type.Object({
   rowsRead: Type.Integer({ minimum: 0, description: 'data rows read so far (header excluded)' }),
   rowsAccepted: Type.Integer({ minimum: 0, description: 'rows written to the dataset' }),
   rowsRejected: Type.Integer({ minimum: 0, description: 'rows rejected with reasons (see rejections)' }),
-  rowsDuplicate: Type.Integer({ minimum: 0, description: 'valid rows whose _id was already in the dataset' }),
+  rowsDuplicate: Type.Integer({ minimum: 0, description: 'valid rows already in the dataset: the same _id and own timestamp, or the same _id for rows without a timestamp' }),
   bytesProcessed: Type.Integer({ minimum: 0 }),
   progress: Type.Number({ minimum: 0, maximum: 1, description: 'bytes processed / file size' }),
   error: Type.Optional(Type.String({ description: 'why the batch failed' })),

@@ -12,7 +12,7 @@ import { composeFields } from '../../schema/compose.ts';
 import type { SchemaDoc } from '../../schema/model.ts';
 import { compileValidator } from '../../schema/validate.ts';
 import type { JsonObject, JsonValue } from '../../storage/json.ts';
-import type { NewRejection } from '../record-store.ts';
+import { ownTimeOf, type NewRejection } from '../record-store.ts';
 import { describe, planColumns, type RecordPlan } from './column-plan.ts';
 import type { BatchFormat, ColumnMapping } from './model.ts';
 import type { FileRows, ReadOptions } from './readers/file-rows.ts';
@@ -42,6 +42,8 @@ export interface PreparedChunk {
   recordIds: string[];
   /** Record time (epoch ms): the record's `timestamp`, else the time it was read. */
   timestamps: number[];
+  /** The record's own time (`NewRecord.idTime`), 0 when it has none. */
+  idTimes: number[];
   bodies: string[];
   rejections: NewRejection[];
 }
@@ -58,13 +60,6 @@ interface RowPipeline<T> {
   mayHaveTimestamp: boolean;
 }
 
-function recordTime(record: JsonObject, now: number): number {
-  if (typeof record.timestamp === 'string') {
-    const ms = Date.parse(record.timestamp);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  return now;
-}
 
 function fillsTimestamp(plan: RecordPlan): boolean {
   return plan.columns.some((c) => c.steps[0].key === 'timestamp');
@@ -130,7 +125,7 @@ export async function* prepareChunks(job: BatchJob, skipRows: number): AsyncGene
   const pipeline = await openPipeline(job, { skipRows, chunkRows: job.chunkRows });
   for await (const rows of pipeline.rows.chunks) {
     const now = Date.now();
-    const chunk: PreparedChunk = { rowsRead: rows.length, bytesRead: 0, recordIds: [], timestamps: [], bodies: [], rejections: [] };
+    const chunk: PreparedChunk = { rowsRead: rows.length, bytesRead: 0, recordIds: [], timestamps: [], idTimes: [], bodies: [], rejections: [] };
     const reject = (row: number, errors: NewRejection['errors'], original: JsonValue) =>
       chunk.rejections.push({ sandboxId: job.sandboxId, datasetId: job.dataset.id, batchId: job.batchId, source: 'batch', index: row, errors, body: JSON.stringify(original) });
     for (const read of rows) {
@@ -144,7 +139,9 @@ export async function* prepareChunks(job: BatchJob, skipRows: number): AsyncGene
         continue;
       }
       chunk.recordIds.push(outcome.record._id as string);
-      chunk.timestamps.push(pipeline.mayHaveTimestamp ? recordTime(outcome.record, now) : now);
+      const own = pipeline.mayHaveTimestamp ? ownTimeOf(outcome.record) : undefined;
+      chunk.timestamps.push(own ?? now);
+      chunk.idTimes.push(own ?? 0);
       chunk.bodies.push(JSON.stringify(outcome.record));
     }
     chunk.bytesRead = pipeline.rows.bytesRead();

@@ -85,6 +85,7 @@ async function writeChunk(chunk: PreparedChunk, job: BatchJob, records: RecordSt
       datasetId: job.dataset.id,
       recordId: chunk.recordIds[i],
       timestamp: chunk.timestamps[i],
+      ...(chunk.idTimes[i] !== 0 ? { idTime: chunk.idTimes[i] } : {}),
       batchId: job.batchId,
       body: chunk.bodies[i],
     };
