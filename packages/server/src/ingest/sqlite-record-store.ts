@@ -126,7 +126,7 @@ export class SqliteRecordStore implements RecordStore {
           last += n;
         } else if (changes > 0) {
           // Some were duplicates: the rows above the mark are the ones this statement wrote, and
-          // each went to the first input carrying its (dataset, _id).
+          // each went to the first input carrying its (dataset, own time, _id).
           const wrote = new Map<string, number>();
           for (const row of insertedAfter.all(last) as { seq: number; dataset_id: string; id_time: number; record_id: string }[]) {
             wrote.set(`${row.dataset_id}\u0000${row.id_time}\u0000${row.record_id}`, row.seq);
