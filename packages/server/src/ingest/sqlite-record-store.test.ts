@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { openSqlite } from '../storage/sqlite.ts';
-import { SqliteRecordStore } from './sqlite-record-store.ts';
+import { migrate, openSqlite } from '../storage/sqlite.ts';
+import { RECORD_LOG_MIGRATIONS, SqliteRecordStore } from './sqlite-record-store.ts';
 import type { NewRecord } from './record-store.ts';
 
 const record = (datasetId: string, recordId: string, idTime?: number): NewRecord => ({
@@ -77,14 +77,7 @@ test('numbers stay above the highest ever handed out, after the newest records a
 test('a log from before own times takes them from its bodies, so a resent event is still a duplicate', async () => {
   const db = openSqlite(':memory:');
   // The log as its first migration made it: unique on (dataset, _id) alone.
-  db.exec(`CREATE TABLE schema_migrations (domain TEXT PRIMARY KEY, version INTEGER NOT NULL);
-    INSERT INTO schema_migrations VALUES ('ingest', 1);
-    CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
-      record_id TEXT NOT NULL, ts INTEGER NOT NULL, ingested_at INTEGER NOT NULL, batch_id TEXT, body TEXT NOT NULL);
-    CREATE UNIQUE INDEX records_identity ON records (dataset_id, record_id);
-    CREATE INDEX records_dataset_ts ON records (dataset_id, ts);
-    CREATE TABLE rejected_records (id INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
-      batch_id TEXT, source TEXT NOT NULL, idx INTEGER NOT NULL, errors TEXT NOT NULL, body TEXT NOT NULL, rejected_at INTEGER NOT NULL);`);
+  migrate(db, 'ingest', RECORD_LOG_MIGRATIONS.slice(0, 1));
   const at = Date.parse('2026-11-01T10:00:00Z');
   db.prepare('INSERT INTO records (sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body) VALUES (?, ?, ?, ?, ?, NULL, ?)').run('sbx_1', 'ds_a', 'e1', at, at + 5, JSON.stringify({ _id: 'e1', timestamp: '2026-11-01T10:00:00Z' }));
   db.prepare('INSERT INTO records (sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, body) VALUES (?, ?, ?, ?, ?, NULL, ?)').run('sbx_1', 'ds_a', 'p1', at + 7, at + 7, JSON.stringify({ _id: 'p1', crm: { crmId: 'C1' } }));

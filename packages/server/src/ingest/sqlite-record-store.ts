@@ -10,7 +10,8 @@ import type { AppendResult, NewRecord, NewRejection, RawStoredRecord, RecordStor
  */
 export const OWN_TIME_OF_ROW = `CASE WHEN json_extract(body, '$.timestamp') IS NOT NULL THEN ts ELSE 0 END`;
 
-const MIGRATIONS = [
+/** The log's schema, one step per version (exported for tests that build an older log). */
+export const RECORD_LOG_MIGRATIONS = [
   `CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL,
      record_id TEXT NOT NULL, ts INTEGER NOT NULL, ingested_at INTEGER NOT NULL, batch_id TEXT, body TEXT NOT NULL);
    CREATE UNIQUE INDEX records_identity ON records (dataset_id, record_id);
@@ -24,7 +25,7 @@ const MIGRATIONS = [
   // of an index keyed by _id alone (24-36 us a record against 5-8). Logged records get their own
   // time back from their bodies; a record without one keeps 0, and is the same record by _id.
   `ALTER TABLE records ADD COLUMN id_time INTEGER NOT NULL DEFAULT 0;
-   UPDATE records SET id_time = ${OWN_TIME_OF_ROW} WHERE id_time = 0;
+   UPDATE records SET id_time = ${OWN_TIME_OF_ROW};
    DROP INDEX records_identity;
    CREATE UNIQUE INDEX records_identity ON records (dataset_id, id_time, record_id);`,
 ];
@@ -92,7 +93,7 @@ export class SqliteRecordStore implements RecordStore {
   private readonly appendAll;
 
   constructor(private readonly db: SqliteDatabase) {
-    migrate(db, 'ingest', MIGRATIONS);
+    migrate(db, 'ingest', RECORD_LOG_MIGRATIONS);
     this.reject = db.prepare(
       'INSERT INTO rejected_records (sandbox_id, dataset_id, batch_id, source, idx, errors, body, rejected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
