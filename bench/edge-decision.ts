@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import { encodeIdentityCookie, mintEcid } from '../packages/server/src/edge/interact/identity-cookie.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
-import { describeEventLoop, describeThreads, startServerProcess, type EventLoopTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
+import { describeEventLoop, describeGc, describeThreads, startServerProcess, type EventLoopTime, type GcTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
 
@@ -145,6 +145,8 @@ interface Measured {
   eventLoop?: EventLoopTime;
   /** CPU of the server's threads by name (Linux only; empty elsewhere). */
   threads: ThreadTime[];
+  /** The event loop's garbage-collection pauses. */
+  gc?: GcTime;
 }
 
 async function measure(server: ServerProcess, path: string, contentType: string, nextBody: () => Buffer, seconds: number, connections = CONNECTIONS): Promise<Measured> {
@@ -161,7 +163,8 @@ async function measure(server: ServerProcess, path: string, contentType: string,
     onMeasuredPhase: (edge) => meter.onMeasuredPhase(edge),
   });
   const eventLoop = meter.eventLoop();
-  return { result, serverCores: meter.cores(), threads: meter.threads(), ...(eventLoop ? { eventLoop } : {}) };
+  const gc = meter.gc();
+  return { result, serverCores: meter.cores(), threads: meter.threads(), ...(eventLoop ? { eventLoop } : {}), ...(gc ? { gc } : {}) };
 }
 
 /**
@@ -175,7 +178,8 @@ async function settle(server: ServerProcess): Promise<void> {
 function line(m: Measured): string {
   const failures = m.result.errors ? `, ${m.result.errors} FAILED (${JSON.stringify(m.result.outcomes)})` : '';
   const busiest = describeThreads(m.threads);
-  const loop = (m.eventLoop ? `, ${describeEventLoop(m.eventLoop)}` : '') + (busiest ? `; server threads (ms/s): ${busiest}` : '');
+  const loop =
+    (m.eventLoop ? `, ${describeEventLoop(m.eventLoop)}` : '') + (busiest ? `; server threads (ms/s): ${busiest}` : '') + (m.gc ? `; ${describeGc(m.gc)}` : '');
   return `${formatInteger(m.result.requestsPerSecond)} req/s, p50 ${formatMs(m.result.latency.p50Ms)}, p99 ${formatMs(m.result.latency.p99Ms)}, server CPU ${m.serverCores.toFixed(2)} cores${loop}${failures}`;
 }
 
@@ -238,6 +242,14 @@ export async function runEdgeDecision(): Promise<BenchmarkReport> {
       { measure: `interact p99 (${LATENCY_CONNECTIONS} connections)`, value: formatMs(p99), target: `≤ ${TARGET_P99_MS} ms`, met: p99 <= TARGET_P99_MS },
       ...(light.eventLoop
         ? [{ measure: `event loop waiting for a core (${LATENCY_CONNECTIONS} connections)`, value: `${formatInteger(light.eventLoop.waitMsPerS)} ms/s (ran ${formatInteger(light.eventLoop.runMsPerS)} ms/s)` }]
+        : []),
+      ...(light.gc && bare.gc
+        ? [
+            {
+              measure: `event loop GC pauses (${LATENCY_CONNECTIONS} connections; bare at ${CONNECTIONS})`,
+              value: `${formatInteger(light.gc.pausedMsPerS)} ms/s, scavenge avg ${light.gc.scavengeAvgMs.toFixed(1)} ms; bare ${formatInteger(bare.gc.pausedMsPerS)} ms/s, avg ${bare.gc.scavengeAvgMs.toFixed(1)} ms`,
+            },
+          ]
         : []),
       { measure: `interact p50 / p99 (${CONNECTIONS} connections)`, value: `${formatMs(interact.result.latency.p50Ms)} / ${formatMs(interact.result.latency.p99Ms)}` },
       { measure: 'interact req/s', value: formatInteger(interact.result.requestsPerSecond) },

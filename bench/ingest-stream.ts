@@ -12,7 +12,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import type { Dataset } from '../packages/server/src/catalog/model.ts';
 import { EventBodies } from './fixtures/experience-events.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
-import { describeEventLoop, describeThreads, startServerProcess, type EventLoopTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
+import { describeEventLoop, describeGc, describeThreads, startServerProcess, type EventLoopTime, type GcTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
 import { machineCores, readMachineBusy, type MachineBusy } from './lib/machine-load.ts';
 import { benchScale, say, type BenchmarkReport, type Figure } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
@@ -37,10 +37,10 @@ function timing(seconds: number): Timing {
   return { warmupMs: Math.round(2000 * scale), durationMs: Math.round(seconds * 1000 * scale) };
 }
 
-function describe({ result, serverCores, otherCores, eventLoop, threads }: Measured): string {
+function describe({ result, serverCores, otherCores, eventLoop, threads, gc }: Measured): string {
   const failures = result.errors ? `, ${result.errors} FAILED (${JSON.stringify(result.outcomes)})` : '';
   const busiest = describeThreads(threads);
-  const loop = (eventLoop ? `; server ${describeEventLoop(eventLoop)}` : '') + (busiest ? `; server threads (ms/s): ${busiest}` : '');
+  const loop = (eventLoop ? `; server ${describeEventLoop(eventLoop)}` : '') + (busiest ? `; server threads (ms/s): ${busiest}` : '') + (gc ? `; ${describeGc(gc)}` : '');
   return (
     `${formatInteger(result.requestsPerSecond)} req/s, p50 ${formatMs(result.latency.p50Ms)}, p99 ${formatMs(result.latency.p99Ms)}; ` +
     `CPU: server ${serverCores.toFixed(2)}, client ${result.clientCores.toFixed(2)}, other processes ${otherCores.toFixed(2)} cores${loop}${failures}`
@@ -60,6 +60,8 @@ interface Measured {
   eventLoop?: EventLoopTime;
   /** CPU of the server's threads by name (Linux only; empty elsewhere). */
   threads: ThreadTime[];
+  /** The event loop's garbage-collection pauses. */
+  gc?: GcTime;
 }
 
 async function measureIngest(server: ServerProcess, datasetId: string, nextBody: () => Buffer, connections: number, seconds: number): Promise<Measured> {
@@ -81,7 +83,15 @@ async function measureIngest(server: ServerProcess, datasetId: string, nextBody:
   });
   const serverCores = meter.cores();
   const eventLoop = meter.eventLoop();
-  return { result, serverCores, otherCores: Math.max(0, machine - serverCores - result.clientCores), threads: meter.threads(), ...(eventLoop ? { eventLoop } : {}) };
+  const gc = meter.gc();
+  return {
+    result,
+    serverCores,
+    otherCores: Math.max(0, machine - serverCores - result.clientCores),
+    threads: meter.threads(),
+    ...(eventLoop ? { eventLoop } : {}),
+    ...(gc ? { gc } : {}),
+  };
 }
 
 async function measureMeridian(bodies: EventBodies) {

@@ -12,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { formatInteger } from './stats.ts';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ParentMessage, ProcessUsage } from '../servers/protocol.ts';
+import { LONG_GC_PAUSE_MS, type ChildMessage, type GcTotals, type ParentMessage, type ProcessUsage } from '../servers/protocol.ts';
 
 export interface ServerProcess {
   url: string;
@@ -46,6 +46,47 @@ export interface CpuMeter {
    * their names and are summed), busiest first. Empty where Linux `schedstat` is missing.
    */
   threads(): ThreadTime[];
+  /** The event loop's garbage-collection pauses between the two edges. */
+  gc(): GcTime | undefined;
+}
+
+/**
+ * A server's main-thread garbage collection over a phase: pauses per second by kind, their
+ * average length, and how many took at least `LONG_GC_PAUSE_MS` (each stops every request in flight).
+ */
+export interface GcTime {
+  pausedMsPerS: number;
+  scavengesPerS: number;
+  scavengeAvgMs: number;
+  fullPerS: number;
+  fullAvgMs: number;
+  longPausesPerS: number;
+}
+
+/** The GC of one phase from running totals at its two edges. */
+function gcBetween(before: GcTotals, after: GcTotals, seconds: number): GcTime {
+  const minor = after.minorCount - before.minorCount;
+  const major = after.majorCount - before.majorCount;
+  const minorMs = after.minorMs - before.minorMs;
+  const majorMs = after.majorMs - before.majorMs;
+  return {
+    pausedMsPerS: (minorMs + majorMs) / seconds,
+    scavengesPerS: minor / seconds,
+    scavengeAvgMs: minor > 0 ? minorMs / minor : 0,
+    fullPerS: major / seconds,
+    fullAvgMs: major > 0 ? majorMs / major : 0,
+    longPausesPerS: (after.longPauses - before.longPauses) / seconds,
+  };
+}
+
+/** `GC paused the event loop 61 ms/s: 14.2 scavenges/s (avg 3.9 ms), 0.3 full/s (avg 21.0 ms), 2.1 pauses ≥ 5 ms/s`. */
+export function describeGc(gc: GcTime | undefined): string {
+  if (!gc) return '';
+  const full = gc.fullPerS > 0 ? `, ${gc.fullPerS.toFixed(1)} full/s (avg ${gc.fullAvgMs.toFixed(1)} ms)` : '';
+  return (
+    `GC paused the event loop ${formatInteger(gc.pausedMsPerS)} ms/s: ${gc.scavengesPerS.toFixed(1)} scavenges/s (avg ${gc.scavengeAvgMs.toFixed(1)} ms)` +
+    `${full}, ${gc.longPausesPerS.toFixed(1)} pauses ≥ ${LONG_GC_PAUSE_MS} ms/s`
+  );
 }
 
 /** One named group of a server's threads over a phase: ms of CPU per second. */
@@ -192,27 +233,30 @@ export async function startServerProcess(script: string, env: Record<string, str
     ask,
     cpuMeter() {
       const pid = child.pid ?? -1;
-      let start: { cpuMicros: number; at: number; threads: ThreadRuns } | undefined;
+      let start: { cpuMicros: number; at: number; threads: ThreadRuns; gc: GcTotals } | undefined;
       let cores = Number.NaN;
       let eventLoop: EventLoopTime | undefined;
       let threads: ThreadTime[] = [];
+      let gc: GcTime | undefined;
       return {
         async onMeasuredPhase(edge) {
           const sample = await usage();
           const cpuMicros = sample.cpuUserMicros + sample.cpuSystemMicros;
           const runs = threadRuns(pid);
-          if (edge === 'start') start = { cpuMicros, at: performance.now(), threads: runs };
+          if (edge === 'start') start = { cpuMicros, at: performance.now(), threads: runs, gc: sample.gc };
           else if (start) {
             const seconds = (performance.now() - start.at) / 1000;
             cores = (cpuMicros - start.cpuMicros) / 1000 / (seconds * 1000);
             const [loop, loopBefore] = [runs.get(pid), start.threads.get(pid)];
             if (loop && loopBefore) eventLoop = { runMsPerS: (loop.runNs - loopBefore.runNs) / 1e6 / seconds, waitMsPerS: (loop.waitNs - loopBefore.waitNs) / 1e6 / seconds };
             threads = threadTimes(start.threads, runs, seconds);
+            gc = gcBetween(start.gc, sample.gc, seconds);
           }
         },
         cores: () => cores,
         eventLoop: () => eventLoop,
         threads: () => threads,
+        gc: () => gc,
       };
     },
     async quiet(timeoutMs = 120_000) {
