@@ -58,8 +58,8 @@ export interface GcTime {
   pausedMsPerS: number;
   scavengesPerS: number;
   scavengeAvgMs: number;
-  fullPerS: number;
-  fullAvgMs: number;
+  majorPerS: number;
+  majorAvgMs: number;
   longPausesPerS: number;
 }
 
@@ -73,16 +73,16 @@ function gcBetween(before: GcTotals, after: GcTotals, seconds: number): GcTime {
     pausedMsPerS: (minorMs + majorMs) / seconds,
     scavengesPerS: minor / seconds,
     scavengeAvgMs: minor > 0 ? minorMs / minor : 0,
-    fullPerS: major / seconds,
-    fullAvgMs: major > 0 ? majorMs / major : 0,
+    majorPerS: major / seconds,
+    majorAvgMs: major > 0 ? majorMs / major : 0,
     longPausesPerS: (after.longPauses - before.longPauses) / seconds,
   };
 }
 
-/** `GC paused the event loop 61 ms/s: 14.2 scavenges/s (avg 3.9 ms), 0.3 full/s (avg 21.0 ms), 2.1 pauses ≥ 5 ms/s`. */
+/** `GC paused the event loop 61 ms/s: 14.2 scavenges/s (avg 3.9 ms), 0.3 major/s (avg 21.0 ms), 2.1 pauses ≥ 5 ms/s`. */
 export function describeGc(gc: GcTime | undefined): string {
   if (!gc) return '';
-  const full = gc.fullPerS > 0 ? `, ${gc.fullPerS.toFixed(1)} full/s (avg ${gc.fullAvgMs.toFixed(1)} ms)` : '';
+  const full = gc.majorPerS > 0 ? `, ${gc.majorPerS.toFixed(1)} major/s (avg ${gc.majorAvgMs.toFixed(1)} ms)` : '';
   return (
     `GC paused the event loop ${formatInteger(gc.pausedMsPerS)} ms/s: ${gc.scavengesPerS.toFixed(1)} scavenges/s (avg ${gc.scavengeAvgMs.toFixed(1)} ms)` +
     `${full}, ${gc.longPausesPerS.toFixed(1)} pauses ≥ ${LONG_GC_PAUSE_MS} ms/s`
