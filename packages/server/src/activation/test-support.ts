@@ -19,8 +19,10 @@ export interface Received {
 
 export interface FakeDestination {
   url: string;
-  /** Every request, whatever the answer. */
+  /** Every request, whatever the answer (recorded once answered). */
   received: Received[];
+  /** When each request arrived (its body read), answered yet or not: a request never answered is here only. */
+  arrivals: number[];
   /** Requests answered 2xx. */
   accepted(): Received[];
   /** Answer for the next requests: a status, or a function of the request count. */
@@ -32,6 +34,7 @@ export interface FakeDestination {
 
 export async function fakeDestination(): Promise<FakeDestination> {
   const received: Received[] = [];
+  const arrivals: number[] = [];
   let answer: number | ((n: number) => number | Promise<number>) = 200;
   let count = 0;
   const server: Server = createServer((req, res) => {
@@ -39,6 +42,7 @@ export async function fakeDestination(): Promise<FakeDestination> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString();
+      arrivals.push(Date.now());
       const n = ++count;
       const status = typeof answer === 'number' ? answer : await answer(n);
       let json: any;
@@ -60,6 +64,7 @@ export async function fakeDestination(): Promise<FakeDestination> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    arrivals,
     accepted: () => received.filter((r) => r.status >= 200 && r.status < 300),
     respond(a) {
       answer = a;
