@@ -112,8 +112,11 @@ export function unpackRecords(packed: PackedRecords): NewRecord[] {
     const recordId = next(o + 2);
     const batchId = next(o + 3);
     const body = next(o + 4);
-    const idTime = idTimes[i];
-    records[i] = { sandboxId, datasetId, recordId, timestamp: timestamps[i], ...(idTime !== 0 ? { idTime } : {}), ...(batchId ? { batchId } : {}), body };
+    // Optional fields assigned, not spread in: a spread makes an object per field per record.
+    const record: NewRecord = { sandboxId, datasetId, recordId, timestamp: timestamps[i], body };
+    if (idTimes[i] !== 0) record.idTime = idTimes[i];
+    if (batchId) record.batchId = batchId;
+    records[i] = record;
   }
   return records;
 }

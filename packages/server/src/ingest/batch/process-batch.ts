@@ -80,15 +80,9 @@ export async function processBatch(job: BatchJob, stores: ProcessStores, hooks: 
 async function writeChunk(chunk: PreparedChunk, job: BatchJob, records: RecordStore): Promise<ChunkReport> {
   const valid: NewRecord[] = new Array(chunk.bodies.length);
   for (let i = 0; i < chunk.bodies.length; i++) {
-    valid[i] = {
-      sandboxId: job.sandboxId,
-      datasetId: job.dataset.id,
-      recordId: chunk.recordIds[i],
-      timestamp: chunk.timestamps[i],
-      ...(chunk.idTimes[i] !== 0 ? { idTime: chunk.idTimes[i] } : {}),
-      batchId: job.batchId,
-      body: chunk.bodies[i],
-    };
+    const record: NewRecord = { sandboxId: job.sandboxId, datasetId: job.dataset.id, recordId: chunk.recordIds[i], timestamp: chunk.timestamps[i], batchId: job.batchId, body: chunk.bodies[i] };
+    if (chunk.idTimes[i] !== 0) record.idTime = chunk.idTimes[i];
+    valid[i] = record;
   }
   const { inserted, duplicateIndexes } = await records.append(valid, chunk.rejections);
   return { rowsRead: chunk.rowsRead, accepted: inserted, rejected: chunk.rejections.length, duplicates: duplicateIndexes.length };
