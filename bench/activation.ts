@@ -44,6 +44,8 @@ async function streamingLatency(dir: string): Promise<Figure[]> {
   // The destination runs in its own process, as a real one runs on another machine.
   const hook = await startServerProcess('webhook-receiver.ts');
   try {
+    // As a server starts (app/start.ts): its threads are ready before the first request.
+    await platform.startThreads();
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');
     const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });

@@ -40,6 +40,7 @@ export async function runMembershipLatency(): Promise<BenchmarkReport> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-membership-'));
   const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_bench_membership_key_0123456789' }));
   try {
+    await platform.startThreads(); // as a server starts (app/start.ts)
     await bootstrapPlatform(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');
     const web = await platform.catalog.create(sandbox.id, { name: 'web', schemaId: 'experience-event', profileEnabled: true });

@@ -79,6 +79,7 @@ async function lookups(dir: string) {
   const platform = await openPlatform(
     loadConfig({ MERIDIAN_DATA_DIR: join(dir, 'platform'), MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_ADMIN_KEY: 'mrd_bench_profile_key_0123456789' }),
   );
+  await platform.startThreads(); // as a server starts (app/start.ts)
   await bootstrapPlatform(platform);
   const sandbox = await platform.tenancy.getSandbox('prod');
   const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });

@@ -124,6 +124,12 @@ export interface Platform {
   edge: EdgePipeline;
   /** Resolves once every accepted record has reached the identity graph and profile store. */
   settleProfiles(): Promise<void>;
+  /**
+   * Starts the record log's writer thread and the profile projector's thread now, not when the
+   * first records arrive, and resolves once both have loaded and opened their databases. A server
+   * calls it before it listens.
+   */
+  startThreads(): Promise<void>;
   /** The thread projecting the record log into identities and profiles. */
   profileProjection: ProjectorWorker;
   /** Stops background work and closes storage. */
@@ -450,6 +456,9 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     membershipTimers,
     externalAudiences,
     settleProfiles,
+    async startThreads() {
+      await Promise.all([recordLog.start(), projector.start()]);
+    },
     profileProjection: projector,
     batches,
     lake,

@@ -20,8 +20,11 @@ export interface RunningServer {
 
 export async function startServer(config: Readonly<Config>, options: { printKey?: boolean } = {}): Promise<RunningServer> {
   const platform = await openPlatform(config);
+  // The threads load while the platform bootstraps and the routes are built; ready before the first request.
+  const threads = platform.startThreads();
   const boot = await bootstrapPlatform(platform);
   const app = await buildServer(platform);
+  await threads;
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -13,6 +13,7 @@ const data = workerData as RecordLogWriterData;
 const db = openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB);
 const log = new GroupCommit(new SqliteRecordStore(db));
 const send = (message: FromRecordLogWriter) => port.postMessage(message);
+send({ type: 'ready' });
 
 let inFlight = 0;
 let closing = false;

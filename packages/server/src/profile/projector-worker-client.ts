@@ -44,6 +44,9 @@ export class ProjectorWorker {
   private closing = false;
   private nudgeQueued = false;
   private readonly activity = new ProjectorActivity();
+  /** Settles when the current thread is ready (or has exited). */
+  private threadReady: Promise<void> = Promise.resolve();
+  private markReady: () => void = () => undefined;
   /** Threads that died in a row without finishing a catch-up: past a few, waiters get the error instead of another thread. */
   private crashes = 0;
 
@@ -78,6 +81,17 @@ export class ProjectorWorker {
     });
   }
 
+  /**
+   * Starts the thread now instead of at the first nudge, and resolves once it has loaded its
+   * modules and opened its connections: the first records a server accepts are then not held
+   * behind the thread's start (~0.3 s on 2 cores).
+   */
+  start(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    this.thread();
+    return this.threadReady;
+  }
+
   /** Lets the thread finish its pass, release its connection and exit. */
   async close(): Promise<void> {
     this.closing = true;
@@ -100,6 +114,7 @@ export class ProjectorWorker {
     if (this.worker) return this.worker;
     const worker = startModuleWorker(WORKER_MODULE, { ...this.options.workerData, activity: this.activity.buffer } satisfies ProjectorWorkerData);
     worker.unref();
+    this.threadReady = new Promise<void>((resolve) => (this.markReady = resolve));
     worker.on('message', (message: FromProjectorWorker) => this.receive(worker, message));
     worker.on('error', (err) => (this.failure = err));
     worker.on('exit', (code) => this.onExit(worker, code));
@@ -115,6 +130,9 @@ export class ProjectorWorker {
   private receive(worker: Worker, message: FromProjectorWorker): void {
     const { onApplied, onProfileChanged, onError } = this.options;
     switch (message.type) {
+      case 'ready':
+        if (this.worker === worker) this.markReady();
+        break;
       case 'plan':
         void this.answerPlan(worker, message.id, message.datasets);
         break;
@@ -153,6 +171,7 @@ export class ProjectorWorker {
   /** A thread that exits without being asked to is replaced, and the callers waiting on it are answered by the new one. */
   private onExit(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
+    this.markReady();
     this.worker = undefined;
     if (this.closing) {
       for (const w of this.waiters.values()) w.resolve();

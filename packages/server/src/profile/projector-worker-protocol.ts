@@ -83,6 +83,8 @@ export type ToProjectorWorker =
   | { type: 'close' };
 
 export type FromProjectorWorker =
+  /** The thread has loaded its modules and opened its connections. */
+  | { type: 'ready' }
   /** Mid-pass: the thread needs the plans of the datasets the pass holds. */
   | { type: 'plan'; id: number; datasets: DatasetRef[] }
   | { type: 'caughtUp'; id: number }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../app/config.ts';
@@ -16,6 +16,41 @@ async function platformWithCrm() {
   const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });
   return { dir, platform, sandbox, crm };
 }
+
+/** The kernel names of this process's threads (Linux). */
+const threadNames = () => readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+
+test(
+  "startThreads has the record log's and the projector's threads running before the first record arrives",
+  { skip: process.platform !== 'linux' && 'thread names through /proc are a Linux feature' },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-projector-'));
+    const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_projector_test_key_0123456789' }));
+    try {
+      const before = threadNames();
+      assert.ok(!before.includes('mrd-projector') && !before.includes('mrd-record-log-'), `nothing started them yet: ${before.join(', ')}`);
+      await platform.startThreads();
+      const names = threadNames();
+      assert.ok(names.includes('mrd-record-log-'), `the record log's writer thread runs: ${names.join(', ')}`);
+      assert.ok(names.includes('mrd-projector'), `the projector's thread runs: ${names.join(', ')}`);
+      const count = (name: string) => threadNames().filter((n) => n === name).length;
+      const running = [count('mrd-projector'), count('mrd-record-log-')];
+      await platform.startThreads(); // already running: nothing more starts
+      assert.deepEqual([count('mrd-projector'), count('mrd-record-log-')], running);
+      await bootstrapPlatform(platform);
+      const sandbox = await platform.tenancy.getSandbox('prod');
+      const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });
+      // 20 records: more than the event loop commits itself, so they cross to the started writer thread.
+      const people = Array.from({ length: 20 }, (_, i) => ({ crm: { crmId: `S${i}` }, loyalty: { tier: 'gold' } }));
+      await platform.ingest.accept(sandbox.id, crm, people, { source: 'test' });
+      await platform.settleProfiles();
+      assert.equal(((await platform.profiles.lookup(sandbox.id, 'CRMID', 'S19'))?.attributes.loyalty as { tier: string }).tier, 'gold');
+    } finally {
+      await platform.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('profiles are projected in their own thread, and a thread that dies is replaced without losing a record', async () => {
   const { dir, platform, sandbox, crm } = await platformWithCrm();

@@ -52,6 +52,8 @@ const projector = new ProfileProjector({
   pace: (behind) => pace.beforeWork(behind),
 });
 
+send({ type: 'ready' });
+
 /** The pass in progress, and whether the log grew since it started reading. */
 let running: Promise<void> | undefined;
 let again = false;
