@@ -30,6 +30,7 @@ import { SqliteProfileStore } from '../profile/sqlite-store.ts';
 import { ProfileService } from '../profile/service.ts';
 import { ProjectorWorker } from '../profile/projector-worker-client.ts';
 import { planProjectionFromServices } from '../profile/projection-plans.ts';
+import { FOLLOWER_NICENESS, lowerThreadPoolPriority } from '../storage/thread-priority.ts';
 import { EdgeProjection } from '../profile/edge-projection.ts';
 import { PrivacyService } from '../profile/privacy.ts';
 import { identityWarningCheck } from '../identity/ingest-check.ts';
@@ -151,6 +152,8 @@ export interface PlatformOptions {
 
 export async function openPlatform(config: Readonly<Config>, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = createMetrics();
+  // Bulk work on libuv's pool (the lake's DuckDB queries, exports, batch file reads) yields the CPU to requests.
+  await lowerThreadPoolPriority(FOLLOWER_NICENESS);
   const dbPath = join(config.dataDir, 'meridian.db');
   // The event loop, the projector and the lake's worker write this file: the event loop goes first.
   const writeGate = new WriteGate();

@@ -15,6 +15,7 @@
  *   lowerThreadPriority(FOLLOWER_NICENESS); // true on Linux
  */
 import { readlinkSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -49,6 +50,64 @@ export function lowerThreadPriority(niceness: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** libuv's thread pool size: `UV_THREADPOOL_SIZE`, 4 unless set (libuv reads it once, at the pool's start). */
+function threadPoolSize(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4;
+}
+
+/**
+ * The kernel ids of libuv's thread pool (shared by the main thread and every worker thread):
+ * an asynchronous `readlink` of `/proc/thread-self` runs on a pool thread and names that thread.
+ * Asked in rounds of concurrent calls until every thread of the pool has answered (or ten rounds
+ * passed); empty where `/proc/thread-self` does not exist.
+ */
+export async function threadPoolThreadIds(): Promise<number[]> {
+  const size = threadPoolSize();
+  const found = new Set<number>();
+  for (let round = 0; round < 10 && found.size < size; round++) {
+    let links: string[];
+    try {
+      links = await Promise.all(Array.from({ length: size * 4 }, () => readlink('/proc/thread-self')));
+    } catch {
+      return [];
+    }
+    for (const link of links) {
+      const tid = Number(link.split('/').pop());
+      if (Number.isInteger(tid) && tid > 0 && tid !== currentThreadId()) found.add(tid);
+    }
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+let poolLowered: Promise<number> | undefined;
+
+/**
+ * Lowers the priority of libuv's thread pool, once per process: the lake's DuckDB runs its
+ * queries there (its `threads` setting of 1 means on the calling pool thread, not the flush
+ * worker's own lowered thread), as do file exports, batch file reads and compression. Only bulk
+ * work uses the pool; the event loop, the record log's writer and the projector do not.
+ * Resolves to the number of threads lowered (0 where the platform cannot).
+ *
+ * @example
+ *   await lowerThreadPoolPriority(FOLLOWER_NICENESS); // 4 on Linux with the default pool
+ */
+export function lowerThreadPoolPriority(niceness: number): Promise<number> {
+  poolLowered ??= threadPoolThreadIds().then((tids) => {
+    let lowered = 0;
+    for (const tid of tids) {
+      try {
+        if (getPriority(tid) < niceness) setPriority(tid, niceness);
+        if (getPriority(tid) >= niceness) lowered++;
+      } catch {
+        // the thread ended, or the platform refuses: it keeps its priority
+      }
+    }
+    return lowered;
+  });
+  return poolLowered;
 }
 
 /**

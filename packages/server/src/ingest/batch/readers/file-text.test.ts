@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Worker } from 'node:worker_threads';
 import { FileTextDecoder, readFileText } from './file-text.ts';
 
 let scratch: string;
@@ -78,4 +79,31 @@ test('a missing file fails the reading with the file system error', async () => 
   await assert.rejects(async () => {
     for await (const _piece of file.pieces) assert.fail('no text expected');
   }, /ENOENT/);
+});
+
+test("in a worker thread (where batches are read) the file is read by the thread itself, with the same text and count", async () => {
+  const path = join(scratch, 'worker.csv');
+  const content = 'id,name\n' + Array.from({ length: 300 }, (_, i) => `C${i},Zoë ${i} 😀`).join('\r\n');
+  writeFileSync(path, Buffer.concat([UTF8_BOM, Buffer.from(content)]));
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(${JSON.stringify(import.meta.resolve('meridian/loader'))})
+      .then(() => import(${JSON.stringify(new URL('./file-text.ts', import.meta.url).href)}))
+      .then(async ({ readFileText }) => {
+        const read = async (p) => { const file = readFileText(p, { readBytes: 7 }); let text = ''; let pieces = 0; for await (const piece of file.pieces) { text += piece; pieces++; } return { text, pieces, bytes: file.bytesRead() }; };
+        const missing = await read(workerData.missing).then(() => 'no error', (err) => err.code);
+        parentPort.postMessage({ ...(await read(workerData.path)), missing });
+      });`;
+  const answer = await new Promise<{ text: string; pieces: number; bytes: number; missing: string }>((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: { path, missing: join(scratch, 'missing.csv') } });
+    worker.once('message', (message) => {
+      resolve(message);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+  assert.equal(answer.text, content);
+  assert.ok(answer.pieces > 100, 'read in pieces of the size asked');
+  assert.equal(answer.bytes, Buffer.byteLength(content) + UTF8_BOM.length);
+  assert.equal(answer.missing, 'ENOENT');
 });

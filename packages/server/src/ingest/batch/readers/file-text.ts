@@ -8,8 +8,9 @@
  *   for await (const text of file.pieces) parser.push(text);
  *   file.bytesRead(); // the file's size, once read to the end
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { isMainThread } from 'node:worker_threads';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const UTF16LE_BOM = [0xff, 0xfe];
@@ -79,6 +80,32 @@ export interface FileTextOptions {
 }
 
 /**
+ * The file's bytes in reads of `size`. In a worker thread (batch workers and their readers) each
+ * read blocks only that thread, so it is made there: libuv's pool, where asynchronous reads go,
+ * runs at a lower priority than the threads that answer requests (bulk work such as the lake's
+ * DuckDB queries runs on it), and a batch's reads must not wait behind them. On the event loop,
+ * reads go through the pool, so a long read never holds requests.
+ */
+async function* fileBytes(path: string, size: number): AsyncGenerator<Buffer> {
+  if (isMainThread) {
+    yield* createReadStream(path, { highWaterMark: size }) as AsyncIterable<Buffer>;
+    return;
+  }
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      // A new buffer per read: the decoder may hold a file's first bytes until the next one.
+      const buffer = Buffer.allocUnsafe(size);
+      const n = readSync(fd, buffer, 0, size, null);
+      if (n === 0) return;
+      yield n === size ? buffer : buffer.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * The file's text in pieces, as read; reading stops when the iteration does.
  *
  * @example
@@ -88,7 +115,7 @@ export function readFileText(path: string, options: FileTextOptions = {}): FileT
   let bytes = 0;
   async function* pieces(): AsyncGenerator<string> {
     const decoder = new FileTextDecoder();
-    for await (const chunk of createReadStream(path, { highWaterMark: options.readBytes ?? DEFAULT_READ_BYTES }) as AsyncIterable<Buffer>) {
+    for await (const chunk of fileBytes(path, options.readBytes ?? DEFAULT_READ_BYTES)) {
       bytes += chunk.length;
       const text = decoder.write(chunk);
       if (text !== '') yield text;

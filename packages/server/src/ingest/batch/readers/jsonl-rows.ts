@@ -5,9 +5,48 @@
  * @example
  *   for await (const chunk of readJsonLines(path, { skipRows: 0, chunkRows: 5000 }).chunks) { ... }
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { FileRows, ReadOptions, RowRead } from './file-rows.ts';
+import { readFileText } from './file-text.ts';
+
+/**
+ * Lines of text arriving in pieces cut anywhere, ended by `\n`, `\r\n` or a lone `\r` (as
+ * readline splits them); the last line needs no ending.
+ *
+ * @example
+ *   const lines = new LineSplitter();
+ *   lines.push('a\r');   // []
+ *   lines.push('\nb\nc'); // ['a', 'b']
+ *   lines.end();         // ['c']
+ */
+export class LineSplitter {
+  private rest = '';
+
+  push(text: string): string[] {
+    const all = this.rest + text;
+    const lines: string[] = [];
+    let start = 0;
+    // What was held holds no line ending, but for a last '\r': only the new text is scanned.
+    for (let i = Math.max(0, this.rest.length - 1); i < all.length; i++) {
+      const c = all.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      // A '\r' at the end of the text may be the first half of '\r\n': wait for the next piece.
+      if (c === 13 && i === all.length - 1) break;
+      lines.push(all.slice(start, i));
+      if (c === 13 && all.charCodeAt(i + 1) === 10) i++;
+      start = i + 1;
+    }
+    this.rest = all.slice(start);
+    return lines;
+  }
+
+  end(): string[] {
+    const rest = this.rest;
+    this.rest = '';
+    if (rest === '') return [];
+    // A last lone '\r' ends its line.
+    return [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+  }
+}
 
 /**
  * Parsed lines in chunks; a line that is not JSON comes as unreadable, with its text.
@@ -16,15 +55,17 @@ import type { FileRows, ReadOptions, RowRead } from './file-rows.ts';
  *   const { chunks } = readJsonLines(path, { skipRows: 0, chunkRows: 5000 });
  */
 export function readJsonLines(path: string, options: ReadOptions): FileRows<unknown> {
-  let bytes = 0;
+  const file = readFileText(path);
+  async function* lines(): AsyncGenerator<string> {
+    const splitter = new LineSplitter();
+    for await (const text of file.pieces) yield* splitter.push(text);
+    yield* splitter.end();
+  }
   async function* chunks(): AsyncGenerator<RowRead<unknown>[]> {
-    const file = createReadStream(path, { highWaterMark: 1 << 20 });
-    file.on('data', (data) => (bytes += data.length));
-    const lines = createInterface({ input: file, crlfDelay: Number.POSITIVE_INFINITY });
     let line = 0;
     let read = 0;
     let chunk: RowRead<unknown>[] = [];
-    for await (const text of lines) {
+    for await (const text of lines()) {
       line++;
       if (text.trim() === '') continue;
       read++;
@@ -41,5 +82,5 @@ export function readJsonLines(path: string, options: ReadOptions): FileRows<unkn
     }
     if (chunk.length > 0) yield chunk;
   }
-  return { chunks: chunks(), bytesRead: () => bytes };
+  return { chunks: chunks(), bytesRead: () => file.bytesRead() };
 }
