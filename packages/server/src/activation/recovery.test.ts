@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite } from '../storage/sqlite.ts';
 import { startTestServer } from '../testing/harness.ts';
-import { fakeDestination, goldAudience, ingest, person } from './test-support.ts';
+import { fakeDestination, goldAudience, ingest, person, pql } from './test-support.ts';
 
 test('an entry committed to the membership store but never announced (a crash in between) is exported after the restart', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-activation-recovery-'));
@@ -45,5 +46,84 @@ test('an entry committed to the membership store but never announced (a crash in
   } finally {
     await hook.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a streaming pass's entries and exits reach the outbox in the pass's own transaction, once each, not through its announcement", async () => {
+  const hook = await fakeDestination();
+  const server = await startTestServer();
+  try {
+    const { datasetId, audienceId } = await goldAudience(server);
+    const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hook.url } });
+    const activation = await server.api('POST', '/api/v1/activations', {
+      name: 'gold', destinationId: destination.body.id, audienceIds: [audienceId], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
+    });
+    assert.equal(activation.status, 201, JSON.stringify(activation.body));
+    // Another connection, as a restarted process would read the file: what is committed when the pass is announced.
+    const reader = openSqlite(join(server.dataDir, 'meridian.db'));
+    const outboxAtAnnouncement: { changes: string[]; outbox: string[] }[] = [];
+    // The announcement's own way into the outbox (a transaction after the pass's) must not be taken.
+    const platform = server.running.platform;
+    let queuedByAnnouncement = 0;
+    const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
+    platform.activations.onMembershipChanges = (sandboxId, changes) => {
+      queuedByAnnouncement += changes.length;
+      viaAnnouncement(sandboxId, changes);
+    };
+    server.running.platform.streamingAudiences.onChange((_sandboxId, changes) => {
+      const rows = reader.prepare('SELECT profile_id, status FROM act_outbox WHERE activation_id = ? ORDER BY seq').all(activation.body.id) as { profile_id: string; status: string }[];
+      outboxAtAnnouncement.push({ changes: changes.map((c) => `${c.profileId}:${c.status}`).sort(), outbox: rows.map((r) => `${r.profile_id}:${r.status}`).sort() });
+    });
+    try {
+      await ingest(server, datasetId, [person(1)]);
+      await hook.waitFor((r) => r.length >= 1);
+      await server.running.platform.activations.idle();
+      await ingest(server, datasetId, [person(1, 'silver')]);
+      await hook.waitFor((r) => r.length >= 2);
+      await server.running.platform.activations.idle();
+    } finally {
+      reader.close();
+    }
+    assert.equal(queuedByAnnouncement, 0);
+    assert.deepEqual(outboxAtAnnouncement.map((a) => a.changes.map((c) => c.split(':')[1])), [['realized'], ['exited']]);
+    for (const { changes, outbox } of outboxAtAnnouncement) assert.deepEqual(outbox, changes, 'the outbox holds the pass\'s changes, each once');
+    assert.deepEqual(hook.received.map((r) => r.json.segmentMembership.ups[audienceId].status), ['realized', 'exited'], 'and each reaches the destination once');
+  } finally {
+    await server.stop();
+    await hook.close();
+  }
+});
+
+test("an audience job's entries reach the outbox in the transaction that writes its memberships, not through its announcement", async () => {
+  const hook = await fakeDestination();
+  const server = await startTestServer();
+  try {
+    const platform = server.running.platform;
+    const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile', profileEnabled: true });
+    // People who arrive before their audience exists: no streaming pass evaluates them for it, the job does.
+    await ingest(server, crm.body.id, [person(1), person(2)]);
+    await platform.settleProfiles();
+    const gold = await server.api('POST', '/api/v1/audiences', { name: 'gold', expression: pql('loyalty.tier = "gold"') });
+    const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hook.url } });
+    const activation = await server.api('POST', '/api/v1/activations', {
+      name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
+    });
+    assert.equal(activation.status, 201, JSON.stringify(activation.body));
+    let queuedByAnnouncement = 0;
+    const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
+    platform.activations.onMembershipChanges = (sandboxId, changes) => {
+      queuedByAnnouncement += changes.length;
+      viaAnnouncement(sandboxId, changes);
+    };
+    const sandbox = await platform.tenancy.getSandbox('prod');
+    await platform.audienceJobs.submit(sandbox.id, { audienceIds: [gold.body.id] }, 'api');
+    await platform.audienceJobs.idle();
+    await hook.waitFor((r) => r.length >= 2);
+    await platform.activations.idle();
+    assert.equal(queuedByAnnouncement, 0);
+    assert.deepEqual(hook.received.map((r) => r.json.identityMap.CRMID[0].id).sort(), ['C1', 'C2'], 'each entry once');
+  } finally {
+    await server.stop();
+    await hook.close();
   }
 });

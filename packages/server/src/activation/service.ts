@@ -47,6 +47,13 @@ export interface ActivationServiceOptions {
   lingerMs?: number;
 }
 
+/** Rows a set of membership changes adds to the outbox, the streaming runs they open, and how many each activation got. */
+export interface StreamingOutbox {
+  items: NewOutboxItem[];
+  runs: (Run & { sandboxId: string })[];
+  woken: Map<string, number>;
+}
+
 interface SandboxRef {
   id: string;
   name: string;
@@ -259,17 +266,32 @@ export class ActivationService {
    * returns (the embedded store writes synchronously), so a change acknowledged here survives a crash.
    */
   onMembershipChanges(sandboxId: string, changes: readonly Membership[]): void {
+    const outbox = this.streamingOutbox(sandboxId, changes);
+    if (outbox.items.length === 0) return;
+    (async () => {
+      for (const run of outbox.runs) await this.options.store.createRun(run);
+      await this.options.store.enqueue(outbox.items);
+    })()
+      .then(() => this.nudgeAll(outbox.woken))
+      .catch((err: Error) => this.options.onError(err));
+  }
+
+  /**
+   * The outbox rows (and new streaming runs) of membership changes, for whoever commits them:
+   * `onMembershipChanges` in a transaction of its own, or the streaming engine's pass writer in the
+   * transaction that commits the memberships themselves (`outboxWithPass` in app/platform.ts), so
+   * that a crash keeps both or neither. Entries and exits only; `existing` is not a change.
+   */
+  streamingOutbox(sandboxId: string, changes: readonly Membership[]): StreamingOutbox {
+    const outbox: StreamingOutbox = { items: [], runs: [], woken: new Map() };
     const byAudience = this.streaming.get(sandboxId);
-    if (!byAudience) return;
-    const items: NewOutboxItem[] = [];
-    const woken = new Map<string, number>();
-    const writes: Promise<unknown>[] = [];
+    if (!byAudience) return outbox;
     for (const change of changes) {
       if (change.status === 'existing') continue;
       for (const activation of byAudience.get(change.audienceId) ?? []) {
-        const { runId, created } = this.streamingRun(activation);
-        if (created) writes.push(created);
-        items.push({
+        const { runId, run } = this.streamingRun(activation);
+        if (run) outbox.runs.push(run);
+        outbox.items.push({
           sandboxId,
           activationId: activation.id,
           runId,
@@ -279,16 +301,24 @@ export class ActivationService {
           changedAt: change.updatedAt,
           lastQualificationTime: change.lastQualificationTime,
         });
-        woken.set(activation.id, (woken.get(activation.id) ?? 0) + 1);
+        outbox.woken.set(activation.id, (outbox.woken.get(activation.id) ?? 0) + 1);
       }
     }
-    if (items.length === 0) return;
-    writes.push(this.options.store.enqueue(items));
-    Promise.all(writes)
-      .then(() => {
-        for (const [id, count] of woken) this.engine.nudge(id, count);
-      })
-      .catch((err: Error) => this.options.onError(err));
+    return outbox;
+  }
+
+  /** Outbox rows committed (with their pass): the activations' queues take them, after their batching window. */
+  queued(outbox: StreamingOutbox): void {
+    this.nudgeAll(outbox.woken);
+  }
+
+  /** A transaction that was to commit the runs of an outbox failed: the next change starts a new run. */
+  forgetRuns(outbox: StreamingOutbox): void {
+    for (const run of outbox.runs) if (this.streamingRuns.get(run.activationId)?.runId === run.id) this.streamingRuns.delete(run.activationId);
+  }
+
+  private nudgeAll(woken: ReadonlyMap<string, number>): void {
+    for (const [id, count] of woken) this.engine.nudge(id, count);
   }
 
   /**
@@ -323,8 +353,7 @@ export class ActivationService {
         const hash = attributeFingerprint(activation, view);
         if (previous.get(profileId) === hash) continue;
         next.set(profileId, hash);
-        const { runId, created } = this.streamingRun(activation);
-        await created;
+        const runId = await this.streamingRunId(activation);
         for (const audienceId of memberOf) {
           const qualified = Date.parse(String(view.segmentMembership.ups[audienceId].lastQualificationTime));
           items.push({ sandboxId, activationId: activation.id, runId, profileId, audienceId, status: 'existing', changedAt: now, lastQualificationTime: Number.isNaN(qualified) ? now : qualified });
@@ -539,37 +568,46 @@ export class ActivationService {
   }
 
   /** The streaming run collecting this activation's changes (a new one each hour). */
-  private streamingRun(a: StoredActivation): { runId: string; created?: Promise<void> } {
+  /** The activation's current streaming run, and the run to create when a new one starts (runs are cut every `STREAMING_RUN_MS`). */
+  private streamingRun(a: StoredActivation): { runId: string; run?: Run & { sandboxId: string } } {
     const now = Date.now();
     const current = this.streamingRuns.get(a.id);
     if (current && now - current.startedAt < STREAMING_RUN_MS) return { runId: current.runId };
     const runId = newId('run');
     this.streamingRuns.set(a.id, { runId, startedAt: now });
-    const created = this.options.store.createRun({
+    const run = {
       id: runId,
       sandboxId: a.sandboxId,
       activationId: a.id,
-      kind: 'streaming',
-      status: 'running',
+      kind: 'streaming' as const,
+      status: 'running' as const,
       startedAt: new Date(now).toISOString(),
       queued: 0,
       delivered: 0,
       failed: 0,
       retries: 0,
       skippedConsent: 0,
-    });
-    return { runId, created };
+    };
+    return { runId, run };
+  }
+
+  /** The activation's current streaming run id, its row written first when the run is new. */
+  private async streamingRunId(a: StoredActivation): Promise<string> {
+    const { runId, run } = this.streamingRun(a);
+    if (run) await this.options.store.createRun(run);
+    return runId;
   }
 
   /**
-   * Memberships are committed before the streaming engine announces them, so a crash in between
-   * leaves entries the outbox never saw. At start, each streaming activation re-reads the entries
-   * made since the latest change its outbox received (at-least-once: the last ones may repeat).
+   * Entries and exits normally reach the outbox with their memberships (`membership-outbox.ts`);
+   * changes committed before this service was wired (a pass while the platform opened), or by a
+   * version that announced changes after committing them, would not. At start, each streaming
+   * activation re-reads the entries made since the latest change its outbox received
+   * (at-least-once: the last ones may repeat).
    */
   private async recover(activation: StoredActivation): Promise<void> {
     const since = (await this.options.store.lastChangeAt(activation.id)) ?? Date.parse(activation.createdAt);
-    const { runId, created } = this.streamingRun(activation);
-    await created;
+    const runId = await this.streamingRunId(activation);
     await this.options.store.addJobs(
       activation.audienceIds.map((audienceId) => ({
         id: newId('job'),

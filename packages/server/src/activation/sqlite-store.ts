@@ -267,6 +267,11 @@ export class SqliteActivationStore implements ActivationStore {
   }
 
   async createRun(run: Run & { sandboxId: string }) {
+    this.createRunNow(run);
+  }
+
+  /** `createRun`, at once: inside a transaction of the caller's (a streaming pass's). */
+  createRunNow(run: Run & { sandboxId: string }): void {
     prepared(this.db, 'INSERT INTO act_runs (id, sandbox_id, activation_id, kind, status, started_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       run.id,
       run.sandboxId,
@@ -324,6 +329,11 @@ export class SqliteActivationStore implements ActivationStore {
 
   async enqueue(items: readonly NewOutboxItem[]) {
     if (items.length > 0) this.enqueueTx.immediate(items);
+  }
+
+  /** `enqueue`, at once: inside a transaction of the caller's (a streaming pass's), as a savepoint of it. */
+  enqueueNow(items: readonly NewOutboxItem[]): void {
+    if (items.length > 0) this.enqueueTx(items);
   }
 
   async due(activationId: string, now: number, limit: number) {

@@ -66,6 +66,7 @@ import { SqliteGovernanceStore } from '../governance/sqlite-store.ts';
 import { GovernanceService } from '../governance/service.ts';
 import { ActivationService } from '../activation/service.ts';
 import { SqliteActivationStore } from '../activation/sqlite-store.ts';
+import { MembershipOutbox } from '../activation/membership-outbox.ts';
 import { activationSources } from '../activation/platform-sources.ts';
 import { governanceActivationGuard } from '../governance/activation-guard.ts';
 import { SqliteDecisioningStore } from '../decisioning/sqlite-store.ts';
@@ -212,12 +213,17 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     (sandboxId, keys): Promise<unknown> => streamingAudiences.evaluate(sandboxId, keys),
     () => clock.now(),
   );
+  const activationStore = new SqliteActivationStore(db);
+  // Set once the activation service exists; until then changes are queued when announced.
+  let activationService: ActivationService | undefined;
+  const membershipOutbox = new MembershipOutbox(db, activationStore, () => activationService);
   const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles, {
     clock,
     dueTimes,
     owners: identityOwners,
     external: externalAudiences,
-    writePass: sqlitePassWriter(db, { memberships, dueTimes, owners: identityOwners }),
+    // Entries and exits reach the activation outbox in the pass's own transaction.
+    writePass: sqlitePassWriter(db, { memberships, dueTimes, owners: identityOwners, alongside: membershipOutbox.alongside }),
   });
   const membershipTimers = new MembershipTimers(dueTimes, (sandboxId, keys, at) => streamingAudiences.evaluate(sandboxId, keys, at), clock);
   streamingAudiences.onDueTime((at) => membershipTimers.schedule(at));
@@ -326,7 +332,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const audienceJobs = new AudienceJobService({
     store: new SqliteJobStore(db),
     audiences,
-    memberships,
+    memberships: membershipOutbox.jobStore(memberships),
     profiles,
     sandboxIds: async () => (await tenancy.listSandboxes()).map((s) => s.id),
   });
@@ -336,10 +342,10 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   tenancy.onSandboxDeleted((sandbox) => audienceJobs.deleteSandbox(sandbox.id));
   const governance = new GovernanceService(new SqliteGovernanceStore(db), { catalog, schemas, profiles, audiences });
   tenancy.onSandboxDeleted((sandbox) => governance.deleteSandbox(sandbox.id));
-  // Activation: entries and exits become outbox rows (committed before the listener returns).
-  // Governance guards each activation when it is saved and again before each delivery.
+  // Activation: entries and exits become outbox rows. Governance guards each activation when it
+  // is saved and again before each delivery.
   const activations = await ActivationService.open({
-    store: new SqliteActivationStore(db),
+    store: activationStore,
     sources: activationSources({ profiles, identity, audiences, memberships }),
     exportRoot: join(config.dataDir, 'exports'),
     guard: governanceActivationGuard(governance),
@@ -358,9 +364,12 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   // Dataset labels and schema field labels are governance too: verdicts cached before them are dropped.
   catalog.onDatasetUpdated((sandboxId) => activations.governanceChanged(sandboxId));
   schemas.onChange((sandboxId) => activations.governanceChanged(sandboxId));
-  streamingAudiences.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
+  activationService = activations;
+  // Streaming passes and audience jobs commit their entries' and exits' outbox rows with the
+  // memberships themselves (activation/membership-outbox.ts): announced, they only wake queues.
+  streamingAudiences.onChange((sandboxId, changes) => membershipOutbox.announced(sandboxId, changes));
   computedAttributes.onUpdated((sandboxId, keys) => activations.onProfilesUpdated(sandboxId, keys));
-  audienceJobs.onChange((sandboxId, changes) => activations.onMembershipChanges(sandboxId, changes));
+  audienceJobs.onChange((sandboxId, changes) => membershipOutbox.announced(sandboxId, changes));
   // A job keeps no timers: its entries and exits of time-based audiences get their due times from a streaming pass.
   audienceJobs.onChange(handTimedChangesToStreaming({ audiences, identity, streaming: streamingAudiences }));
   // So do the people it leaves outside who will enter with time alone: their entry gets armed.

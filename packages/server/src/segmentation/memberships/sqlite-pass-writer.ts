@@ -2,7 +2,8 @@
  * Embedded (SQLite) writer of a streaming pass's results: memberships, due times and identity
  * owners in one transaction, so a crash keeps all three or none (written one store after another,
  * a crash between them could keep memberships whose due times, and so their time-based exits,
- * were lost). Speed is the same as three transactions within the machine's noise (bench/README.md,
+ * were lost). Another owner's writes that must not be lost with the pass (the activation outbox's
+ * rows for its entries and exits) join the same transaction through `alongside`. Speed is the same as three transactions within the machine's noise (bench/README.md,
  * session 9).
  *
  * @example
@@ -13,22 +14,43 @@
 import type { SqliteDatabase } from '../../storage/sqlite.ts';
 import type { SqliteMembershipStore } from './sqlite-store.ts';
 import type { SqliteDueStore, SqliteIdentityOwnerStore } from './sqlite-timing-store.ts';
+import type { Membership } from './store.ts';
 import type { PassWriter, PassWrites } from './streaming.ts';
+
+/**
+ * Writes committed with a pass's memberships. `write` runs inside the pass's transaction (what it
+ * writes commits or rolls back with the pass) and answers what to do once the transaction is over.
+ */
+export interface PassAlongside {
+  write(sandboxId: string, changes: readonly Membership[]): { committed(): void; failed(): void } | undefined;
+}
 
 export interface PassStores {
   memberships: Pick<SqliteMembershipStore, 'putNow'>;
   dueTimes: Pick<SqliteDueStore, 'setNow'>;
   owners: Pick<SqliteIdentityOwnerStore, 'assignNow'>;
+  alongside?: PassAlongside;
 }
 
 export function sqlitePassWriter(db: SqliteDatabase, stores: PassStores): PassWriter {
+  // What the alongside writes asked to be told, once the transaction is over.
+  const outcome: { after?: ReturnType<PassAlongside['write']> } = {};
   // The stores' own transactions run inside this one as savepoints.
   const writeAll = db.transaction((sandboxId: string, writes: PassWrites) => {
+    outcome.after = undefined;
     stores.memberships.putNow(sandboxId, writes.memberships);
     stores.dueTimes.setNow(sandboxId, writes.dueChanges);
     stores.owners.assignNow(sandboxId, writes.assignments);
+    if (writes.changes.length > 0) outcome.after = stores.alongside?.write(sandboxId, writes.changes);
   });
   return async (sandboxId, writes) => {
-    writeAll(sandboxId, writes);
+    outcome.after = undefined as ReturnType<PassAlongside['write']>; // not a previous pass's, should BEGIN fail
+    try {
+      writeAll(sandboxId, writes);
+    } catch (err) {
+      outcome.after?.failed();
+      throw err;
+    }
+    outcome.after?.committed();
   };
 }

@@ -36,6 +36,8 @@ export interface PassWrites {
   memberships: readonly Membership[];
   dueChanges: readonly DueChange[];
   assignments: readonly { profileId: string; keys: readonly IdentityKey[] }[];
+  /** The entries and exits among `memberships`: the very array the listeners are then given. */
+  changes: readonly Membership[];
 }
 
 /** Writes a pass's results; an implementation may commit them together (`sqlite-pass-writer.ts`). */
@@ -185,7 +187,7 @@ export class StreamingAudiences {
     }
     // Writes of the whole pass go out together at its end, not one per person.
     if (pass.written.length > 0 || pass.dueChanges.length > 0 || pass.assignments.length > 0) {
-      await this.writePass(sandboxId, { memberships: pass.written, dueChanges: pass.dueChanges, assignments: pass.assignments });
+      await this.writePass(sandboxId, { memberships: pass.written, dueChanges: pass.dueChanges, assignments: pass.assignments, changes: pass.changes });
     }
     if (pass.earliestDue !== Infinity) for (const listener of this.dueListeners) listener(pass.earliestDue);
     if (pass.changes.length > 0) for (const listener of this.listeners) listener(sandboxId, pass.changes);
