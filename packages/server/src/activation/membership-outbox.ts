@@ -19,14 +19,14 @@ import type { PassAlongside } from '../segmentation/memberships/sqlite-pass-writ
 import type { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
 import type { Membership, MembershipStore } from '../segmentation/memberships/store.ts';
 import { isEntryOrExit } from '../segmentation/memberships/transitions.ts';
-import type { ActivationService } from './service.ts';
+import type { ActivationService, StreamingOutbox } from './service.ts';
 import type { SqliteActivationStore } from './sqlite-store.ts';
-
-type AfterCommit = ReturnType<PassAlongside['write']>;
 
 export class MembershipOutbox {
   /** Changes whose outbox rows were written with them (the very objects the listeners are given). */
   private readonly queued = new WeakSet<Membership>();
+  /** Rows written inside the transaction in progress, until it commits or fails. */
+  private pending: { activations: ActivationService; outbox: StreamingOutbox } | undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -35,14 +35,18 @@ export class MembershipOutbox {
     private readonly activations: () => ActivationService | undefined,
   ) {}
 
-  /** For the streaming pass writer: called inside the pass's transaction. */
-  readonly alongside: PassAlongside = { write: (sandboxId, changes) => this.write(sandboxId, changes) };
+  /** For the streaming pass writer: `write` runs inside the pass's transaction. */
+  readonly alongside: PassAlongside = {
+    write: (sandboxId, changes) => this.write(sandboxId, changes),
+    committed: () => this.settle(true),
+    failed: () => this.settle(false),
+  };
 
   /** The membership store as audience jobs write it: each batch commits with its outbox rows. */
   jobStore(memberships: SqliteMembershipStore): MembershipStore {
-    const commit = this.db.transaction((sandboxId: string, batch: readonly Membership[]): AfterCommit => {
+    const commit = this.db.transaction((sandboxId: string, batch: readonly Membership[]) => {
       memberships.putNow(sandboxId, batch);
-      return this.write(sandboxId, batch.filter(isEntryOrExit));
+      this.write(sandboxId, batch.filter(isEntryOrExit));
     });
     return {
       get: (sandboxId, profileId, audienceId) => memberships.get(sandboxId, profileId, audienceId),
@@ -50,14 +54,13 @@ export class MembershipOutbox {
       forProfiles: (sandboxId, profileIds) => memberships.forProfiles(sandboxId, profileIds),
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       put: async (sandboxId, batch) => {
-        let after: AfterCommit;
         try {
-          after = commit(sandboxId, batch);
+          commit(sandboxId, batch);
         } catch (err) {
-          this.forgetRunsOfFailedWrite();
+          this.settle(false);
           throw err;
         }
-        after?.committed();
+        this.settle(true);
       },
       deleteAudience: (sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId),
       deleteProfile: (sandboxId, profileId) => memberships.deleteProfile(sandboxId, profileId),
@@ -71,33 +74,25 @@ export class MembershipOutbox {
     if (rest.length > 0) this.activations()?.onMembershipChanges(sandboxId, rest);
   }
 
-  /** A failed write's new streaming runs, kept to be forgotten (its rows were rolled back). */
-  private pendingRuns: (() => void) | undefined;
-
-  private forgetRunsOfFailedWrite(): void {
-    this.pendingRuns?.();
-    this.pendingRuns = undefined;
-  }
-
   /** Inside the caller's transaction: the changes' outbox rows and new runs. */
-  private write(sandboxId: string, changes: readonly Membership[]): AfterCommit {
+  private write(sandboxId: string, changes: readonly Membership[]): void {
     const activations = this.activations();
-    if (!activations || changes.length === 0) return undefined;
-    for (const c of changes) this.queued.add(c);
+    if (!activations || changes.length === 0) return;
     const outbox = activations.streamingOutbox(sandboxId, changes);
-    if (outbox.items.length === 0) return undefined;
-    this.pendingRuns = () => activations.forgetRuns(outbox);
+    // No streaming activation takes them: announcing them will find none either.
+    if (outbox.items.length === 0) return;
+    for (const c of changes) this.queued.add(c);
+    this.pending = { activations, outbox };
     for (const run of outbox.runs) this.store.createRunNow(run);
     this.store.enqueueNow(outbox.items);
-    return {
-      committed: () => {
-        this.pendingRuns = undefined;
-        activations.queued(outbox);
-      },
-      failed: () => {
-        this.pendingRuns = undefined;
-        activations.forgetRuns(outbox);
-      },
-    };
+  }
+
+  /** The transaction is over: committed rows wake their queues; rolled-back runs are forgotten (the next change starts a new one). */
+  private settle(committed: boolean): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    if (committed) pending.activations.queued(pending.outbox);
+    else pending.activations.forgetRuns(pending.outbox);
   }
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Platform } from '../app/platform.ts';
 import { openSqlite } from '../storage/sqlite.ts';
 import { startTestServer } from '../testing/harness.ts';
 import { fakeDestination, goldAudience, ingest, person, pql } from './test-support.ts';
@@ -49,6 +50,17 @@ test('an entry committed to the membership store but never announced (a crash in
   }
 });
 
+/** Counts the changes queued by the announcement's own way into the outbox (a transaction after the memberships'). */
+function countQueuedByAnnouncement(platform: Platform): () => number {
+  let queued = 0;
+  const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
+  platform.activations.onMembershipChanges = (sandboxId, changes) => {
+    queued += changes.length;
+    viaAnnouncement(sandboxId, changes);
+  };
+  return () => queued;
+}
+
 test("a streaming pass's entries and exits reach the outbox in the pass's own transaction, once each, not through its announcement", async () => {
   const hook = await fakeDestination();
   const server = await startTestServer();
@@ -63,13 +75,7 @@ test("a streaming pass's entries and exits reach the outbox in the pass's own tr
     const reader = openSqlite(join(server.dataDir, 'meridian.db'));
     const outboxAtAnnouncement: { changes: string[]; outbox: string[] }[] = [];
     // The announcement's own way into the outbox (a transaction after the pass's) must not be taken.
-    const platform = server.running.platform;
-    let queuedByAnnouncement = 0;
-    const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
-    platform.activations.onMembershipChanges = (sandboxId, changes) => {
-      queuedByAnnouncement += changes.length;
-      viaAnnouncement(sandboxId, changes);
-    };
+    const queuedByAnnouncement = countQueuedByAnnouncement(server.running.platform);
     server.running.platform.streamingAudiences.onChange((_sandboxId, changes) => {
       const rows = reader.prepare('SELECT profile_id, status FROM act_outbox WHERE activation_id = ? ORDER BY seq').all(activation.body.id) as { profile_id: string; status: string }[];
       outboxAtAnnouncement.push({ changes: changes.map((c) => `${c.profileId}:${c.status}`).sort(), outbox: rows.map((r) => `${r.profile_id}:${r.status}`).sort() });
@@ -84,7 +90,7 @@ test("a streaming pass's entries and exits reach the outbox in the pass's own tr
     } finally {
       reader.close();
     }
-    assert.equal(queuedByAnnouncement, 0);
+    assert.equal(queuedByAnnouncement(), 0);
     assert.deepEqual(outboxAtAnnouncement.map((a) => a.changes.map((c) => c.split(':')[1])), [['realized'], ['exited']]);
     for (const { changes, outbox } of outboxAtAnnouncement) assert.deepEqual(outbox, changes, 'the outbox holds the pass\'s changes, each once');
     assert.deepEqual(hook.received.map((r) => r.json.segmentMembership.ups[audienceId].status), ['realized', 'exited'], 'and each reaches the destination once');
@@ -109,18 +115,13 @@ test("an audience job's entries reach the outbox in the transaction that writes 
       name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
     });
     assert.equal(activation.status, 201, JSON.stringify(activation.body));
-    let queuedByAnnouncement = 0;
-    const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
-    platform.activations.onMembershipChanges = (sandboxId, changes) => {
-      queuedByAnnouncement += changes.length;
-      viaAnnouncement(sandboxId, changes);
-    };
+    const queuedByAnnouncement = countQueuedByAnnouncement(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');
     await platform.audienceJobs.submit(sandbox.id, { audienceIds: [gold.body.id] }, 'api');
     await platform.audienceJobs.idle();
     await hook.waitFor((r) => r.length >= 2);
     await platform.activations.idle();
-    assert.equal(queuedByAnnouncement, 0);
+    assert.equal(queuedByAnnouncement(), 0);
     assert.deepEqual(hook.received.map((r) => r.json.identityMap.CRMID[0].id).sort(), ['C1', 'C2'], 'each entry once');
   } finally {
     await server.stop();

@@ -262,25 +262,22 @@ export class ActivationService {
   // ---- the outbox
 
   /**
-   * Membership changes from streaming audiences. The outbox rows are committed before this
-   * returns (the embedded store writes synchronously), so a change acknowledged here survives a crash.
+   * Membership changes that did not reach the outbox with their memberships (`membership-outbox.ts`
+   * says which), queued in a transaction of their own. The embedded store writes synchronously: the
+   * rows are committed before this returns.
    */
   onMembershipChanges(sandboxId: string, changes: readonly Membership[]): void {
     const outbox = this.streamingOutbox(sandboxId, changes);
     if (outbox.items.length === 0) return;
-    (async () => {
-      for (const run of outbox.runs) await this.options.store.createRun(run);
-      await this.options.store.enqueue(outbox.items);
-    })()
-      .then(() => this.nudgeAll(outbox.woken))
+    Promise.all([...outbox.runs.map((run) => this.options.store.createRun(run)), this.options.store.enqueue(outbox.items)])
+      .then(() => this.queued(outbox))
       .catch((err: Error) => this.options.onError(err));
   }
 
   /**
    * The outbox rows (and new streaming runs) of membership changes, for whoever commits them:
-   * `onMembershipChanges` in a transaction of its own, or the streaming engine's pass writer in the
-   * transaction that commits the memberships themselves (`outboxWithPass` in app/platform.ts), so
-   * that a crash keeps both or neither. Entries and exits only; `existing` is not a change.
+   * `onMembershipChanges` in a transaction of its own, or `MembershipOutbox` in the transaction that
+   * commits the memberships themselves, so that a crash keeps both or neither. Entries and exits only; `existing` is not a change.
    */
   streamingOutbox(sandboxId: string, changes: readonly Membership[]): StreamingOutbox {
     const outbox: StreamingOutbox = { items: [], runs: [], woken: new Map() };
@@ -307,18 +304,14 @@ export class ActivationService {
     return outbox;
   }
 
-  /** Outbox rows committed (with their pass): the activations' queues take them, after their batching window. */
+  /** Outbox rows committed: the activations' queues take them, after their batching window. */
   queued(outbox: StreamingOutbox): void {
-    this.nudgeAll(outbox.woken);
+    for (const [id, count] of outbox.woken) this.engine.nudge(id, count);
   }
 
   /** A transaction that was to commit the runs of an outbox failed: the next change starts a new run. */
   forgetRuns(outbox: StreamingOutbox): void {
     for (const run of outbox.runs) if (this.streamingRuns.get(run.activationId)?.runId === run.id) this.streamingRuns.delete(run.activationId);
-  }
-
-  private nudgeAll(woken: ReadonlyMap<string, number>): void {
-    for (const [id, count] of woken) this.engine.nudge(id, count);
   }
 
   /**
@@ -567,7 +560,6 @@ export class ActivationService {
     return run;
   }
 
-  /** The streaming run collecting this activation's changes (a new one each hour). */
   /** The activation's current streaming run, and the run to create when a new one starts (runs are cut every `STREAMING_RUN_MS`). */
   private streamingRun(a: StoredActivation): { runId: string; run?: Run & { sandboxId: string } } {
     const now = Date.now();

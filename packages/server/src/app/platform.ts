@@ -153,7 +153,7 @@ export interface PlatformOptions {
 
 export async function openPlatform(config: Readonly<Config>, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = createMetrics();
-  // Bulk work on libuv's pool (the lake's DuckDB queries, exports, batch file reads) yields the CPU to requests.
+  // Bulk work on libuv's pool (the lake's DuckDB queries, exports, uploads being staged) yields the CPU to requests.
   await lowerThreadPoolPriority(FOLLOWER_NICENESS);
   const dbPath = join(config.dataDir, 'meridian.db');
   // The event loop, the projector and the lake's worker write this file: the event loop goes first.

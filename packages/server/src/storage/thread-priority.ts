@@ -43,7 +43,11 @@ export function currentThreadId(): number | undefined {
  */
 export function lowerThreadPriority(niceness: number): boolean {
   const tid = currentThreadId();
-  if (tid === undefined) return false;
+  return tid !== undefined && lowerPriorityOf(tid, niceness);
+}
+
+/** Raises a thread's nice value to at least `niceness`; false when it ended or the platform refuses. */
+function lowerPriorityOf(tid: number, niceness: number): boolean {
   try {
     if (getPriority(tid) < niceness) setPriority(tid, niceness);
     return getPriority(tid) >= niceness;
@@ -66,6 +70,7 @@ function threadPoolSize(): number {
  */
 export async function threadPoolThreadIds(): Promise<number[]> {
   const size = threadPoolSize();
+  const caller = currentThreadId();
   const found = new Set<number>();
   for (let round = 0; round < 10 && found.size < size; round++) {
     let links: string[];
@@ -76,7 +81,7 @@ export async function threadPoolThreadIds(): Promise<number[]> {
     }
     for (const link of links) {
       const tid = Number(link.split('/').pop());
-      if (Number.isInteger(tid) && tid > 0 && tid !== currentThreadId()) found.add(tid);
+      if (Number.isInteger(tid) && tid > 0 && tid !== caller) found.add(tid);
     }
   }
   return [...found].sort((a, b) => a - b);
@@ -87,26 +92,16 @@ let poolLowered: Promise<number> | undefined;
 /**
  * Lowers the priority of libuv's thread pool, once per process: the lake's DuckDB runs its
  * queries there (its `threads` setting of 1 means on the calling pool thread, not the flush
- * worker's own lowered thread), as do file exports, batch file reads and compression. Only bulk
- * work uses the pool; the event loop, the record log's writer and the projector do not.
+ * worker's own lowered thread), as do file exports, compression and uploads being staged. Only
+ * bulk work uses the pool; the event loop, the record log's writer, the projector and the batch
+ * readers (which read in their own threads) do not.
  * Resolves to the number of threads lowered (0 where the platform cannot).
  *
  * @example
  *   await lowerThreadPoolPriority(FOLLOWER_NICENESS); // 4 on Linux with the default pool
  */
 export function lowerThreadPoolPriority(niceness: number): Promise<number> {
-  poolLowered ??= threadPoolThreadIds().then((tids) => {
-    let lowered = 0;
-    for (const tid of tids) {
-      try {
-        if (getPriority(tid) < niceness) setPriority(tid, niceness);
-        if (getPriority(tid) >= niceness) lowered++;
-      } catch {
-        // the thread ended, or the platform refuses: it keeps its priority
-      }
-    }
-    return lowered;
-  });
+  poolLowered ??= threadPoolThreadIds().then((tids) => tids.filter((tid) => lowerPriorityOf(tid, niceness)).length);
   return poolLowered;
 }
 

@@ -48,8 +48,9 @@ test("writes alongside a pass (the activation outbox's) commit with it or roll b
     write(_sandboxId: string, changes: readonly { profileId: string; status: string }[]) {
       assert.equal(db.inTransaction, true, 'inside the pass transaction');
       for (const c of changes) insert.run(c.profileId, c.status);
-      return { committed: () => told.push('committed'), failed: () => told.push('failed') };
     },
+    committed: () => void told.push('committed'),
+    failed: () => void told.push('failed'),
   };
   const change = writes.memberships[0];
   await sqlitePassWriter(db, { memberships, dueTimes, owners, alongside })('s', { ...writes, changes: [change] });
@@ -66,9 +67,11 @@ test("writes alongside a pass (the activation outbox's) commit with it or roll b
   await assert.rejects(sqlitePassWriter(db, { memberships, dueTimes, owners: failingOwners, alongside })('s', { ...writes, memberships: [exit], changes: [exit] }), /disk full/);
   assert.deepEqual(await memberships.forProfile('s', 'p2'), []);
   assert.equal((db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n, 1, 'the exit is not in the outbox either');
+  assert.deepEqual(told, ['committed', 'failed']);
 
   // Writes alongside come last: when they fail, the pass is rolled back and told so.
   const failingAlongside = {
+    ...alongside,
     write() {
       insert.run('p3', 'realized');
       throw new Error('outbox full');
@@ -78,6 +81,6 @@ test("writes alongside a pass (the activation outbox's) commit with it or roll b
   await assert.rejects(sqlitePassWriter(db, { memberships, dueTimes, owners, alongside: failingAlongside })('s', { ...writes, memberships: [entry], changes: [entry] }), /outbox full/);
   assert.deepEqual(await memberships.forProfile('s', 'p3'), []);
   assert.equal((db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n, 1);
-  assert.deepEqual(told, ['committed']);
+  assert.deepEqual(told, ['committed', 'failed', 'failed']);
   assert.equal(db.inTransaction, false);
 });

@@ -3,8 +3,8 @@
  * owners in one transaction, so a crash keeps all three or none (written one store after another,
  * a crash between them could keep memberships whose due times, and so their time-based exits,
  * were lost). Another owner's writes that must not be lost with the pass (the activation outbox's
- * rows for its entries and exits) join the same transaction through `alongside`. Speed is the same as three transactions within the machine's noise (bench/README.md,
- * session 9).
+ * rows for its entries and exits) join the same transaction through `alongside`. Speed is the same
+ * as three transactions within the machine's noise (bench/README.md, session 9).
  *
  * @example
  *   const streaming = new StreamingAudiences(audiences, memberships, profiles, {
@@ -18,11 +18,13 @@ import type { Membership } from './store.ts';
 import type { PassWriter, PassWrites } from './streaming.ts';
 
 /**
- * Writes committed with a pass's memberships. `write` runs inside the pass's transaction (what it
- * writes commits or rolls back with the pass) and answers what to do once the transaction is over.
+ * Writes committed with a pass's memberships: `write` runs inside the pass's transaction (what it
+ * writes commits or rolls back with the pass), then `committed` or `failed` once it is over.
  */
 export interface PassAlongside {
-  write(sandboxId: string, changes: readonly Membership[]): { committed(): void; failed(): void } | undefined;
+  write(sandboxId: string, changes: readonly Membership[]): void;
+  committed(): void;
+  failed(): void;
 }
 
 export interface PassStores {
@@ -33,24 +35,21 @@ export interface PassStores {
 }
 
 export function sqlitePassWriter(db: SqliteDatabase, stores: PassStores): PassWriter {
-  // What the alongside writes asked to be told, once the transaction is over.
-  const outcome: { after?: ReturnType<PassAlongside['write']> } = {};
+  const { alongside } = stores;
   // The stores' own transactions run inside this one as savepoints.
   const writeAll = db.transaction((sandboxId: string, writes: PassWrites) => {
-    outcome.after = undefined;
     stores.memberships.putNow(sandboxId, writes.memberships);
     stores.dueTimes.setNow(sandboxId, writes.dueChanges);
     stores.owners.assignNow(sandboxId, writes.assignments);
-    if (writes.changes.length > 0) outcome.after = stores.alongside?.write(sandboxId, writes.changes);
+    if (writes.changes.length > 0) alongside?.write(sandboxId, writes.changes);
   });
   return async (sandboxId, writes) => {
-    outcome.after = undefined as ReturnType<PassAlongside['write']>; // not a previous pass's, should BEGIN fail
     try {
       writeAll(sandboxId, writes);
     } catch (err) {
-      outcome.after?.failed();
+      alongside?.failed();
       throw err;
     }
-    outcome.after?.committed();
+    alongside?.committed();
   };
 }
