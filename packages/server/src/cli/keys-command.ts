@@ -9,7 +9,7 @@
  */
 import { Command, Option } from 'commander';
 import type { ApiKey, Role } from '../tenancy/model.ts';
-import type { Platform } from '../app/platform.ts';
+import type { TenancyService } from '../tenancy/service.ts';
 import { formatTable, formatTimestamp } from './format.ts';
 
 const ROLES: readonly Role[] = ['admin', 'editor', 'viewer', 'ingest'];
@@ -22,10 +22,10 @@ interface DataDirOptions {
   dataDir?: string;
 }
 
-/** Opens the data directory; loaded on use so other commands do not pay for the storage modules. */
-async function withLocalPlatform<T>(dataDir: string | undefined, work: (platform: Platform) => Promise<T>): Promise<T> {
-  const local = await import('./local-platform.ts');
-  return local.withLocalPlatform(dataDir, work);
+/** Opens the data directory's keys and sandboxes; loaded on use so other commands do not pay for the storage modules. */
+async function withLocalTenancy<T>(dataDir: string | undefined, work: (tenancy: TenancyService) => Promise<T>): Promise<T> {
+  const local = await import('./local-tenancy.ts');
+  return local.withLocalTenancy(dataDir, work);
 }
 
 const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (env MERIDIAN_DATA_DIR, default ./data)');
@@ -39,8 +39,8 @@ function createKeyCommand(): Command {
     .option('--json', 'print the key and its secret as JSON')
     .addOption(dataDirOption())
     .action(async (options: DataDirOptions & { name: string; role: Role; sandbox?: string[]; json?: boolean }) => {
-      const { key, secret } = await withLocalPlatform(options.dataDir, (platform) =>
-        platform.tenancy.createApiKey({ name: options.name, role: options.role, ...(options.sandbox ? { sandboxes: options.sandbox } : {}) }, CLI_ACTOR),
+      const { key, secret } = await withLocalTenancy(options.dataDir, (tenancy) =>
+        tenancy.createApiKey({ name: options.name, role: options.role, ...(options.sandbox ? { sandboxes: options.sandbox } : {}) }, CLI_ACTOR),
       );
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ key, secret }, null, 2)}\n`);
@@ -73,7 +73,7 @@ function listKeysCommand(): Command {
     .option('--json', 'print the keys as JSON')
     .addOption(dataDirOption())
     .action(async (options: DataDirOptions & { json?: boolean }) => {
-      const keys = await withLocalPlatform(options.dataDir, (platform) => platform.tenancy.listApiKeys());
+      const keys = await withLocalTenancy(options.dataDir, (tenancy) => tenancy.listApiKeys());
       if (options.json) {
         process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
         return;
@@ -89,7 +89,7 @@ function revokeKeyCommand(): Command {
     .argument('<id>', 'key id, as `meridian keys list` shows it')
     .addOption(dataDirOption())
     .action(async (id: string, options: DataDirOptions) => {
-      await withLocalPlatform(options.dataDir, (platform) => platform.tenancy.revokeApiKey(id, CLI_ACTOR));
+      await withLocalTenancy(options.dataDir, (tenancy) => tenancy.revokeApiKey(id, CLI_ACTOR));
       process.stdout.write(
         `Revoked ${id}. A server that is running may accept it for up to ${SERVER_KEY_CACHE_SECONDS} s more (its key cache); restart it to cut that short.\n`,
       );
