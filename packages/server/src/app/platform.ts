@@ -30,6 +30,7 @@ import { SqliteProfileStore } from '../profile/sqlite-store.ts';
 import { ProfileService } from '../profile/service.ts';
 import { ProjectorWorker } from '../profile/projector-worker-client.ts';
 import { planProjectionFromServices } from '../profile/projection-plans.ts';
+import { PlanVersion } from '../profile/plan-cache.ts';
 import { FOLLOWER_NICENESS, lowerThreadPoolPriority } from '../storage/thread-priority.ts';
 import { EdgeProjection } from '../profile/edge-projection.ts';
 import { PrivacyService } from '../profile/privacy.ts';
@@ -190,8 +191,19 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   // Identities and profiles are projected from the log in their own thread, with their own connection.
   // Followers of the log read how busy the event loop is and step back while it is saturated.
   const loopGauge = new EventLoopGauge();
+  // The projector keeps its plans until a dataset, schema, namespace or identity setting changes.
+  const planVersion = new PlanVersion();
+  for (const service of [catalog, schemas, identity]) service.onChange(() => planVersion.bump());
   const projector = new ProjectorWorker({
-    workerData: { databasePath: dbPath, writeGate: writeGate.cells, recordsPath, durability: config.durability, autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES, load: loopGauge.cell },
+    workerData: {
+      databasePath: dbPath,
+      writeGate: writeGate.cells,
+      recordsPath,
+      durability: config.durability,
+      autoCheckpointPages: SAFETY_NET_CHECKPOINT_PAGES,
+      load: loopGauge.cell,
+      planVersion: planVersion.buffer,
+    },
     plans: planProjectionFromServices(catalog, schemas, identity),
     onProfileChanged: (sandboxId, keys) => void edgeProjection.refresh(sandboxId, keys),
     onError: (err, seq) => process.emitWarning(seq === undefined ? err.message : `profile projection skipped record ${seq}: ${err.message}`),

@@ -16,6 +16,7 @@ export type DatasetListener = (sandboxId: string, dataset: Dataset) => Promise<v
 export class CatalogService {
   private readonly deletedListeners: DatasetListener[] = [];
   private readonly updatedListeners: ((sandboxId: string, dataset: Dataset) => void)[] = [];
+  private readonly changeListeners: ((sandboxId: string) => void)[] = [];
   private readonly cache = new Map<string, Dataset>();
 
   constructor(
@@ -25,6 +26,11 @@ export class CatalogService {
 
   onDatasetDeleted(listener: DatasetListener): void {
     this.deletedListeners.push(listener);
+  }
+
+  /** Told after a dataset was created, changed or deleted, once the change has taken effect (also for lookups by id). */
+  onChange(listener: (sandboxId: string) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Told after a dataset was changed (its labels, retention, name...). */
@@ -68,6 +74,7 @@ export class CatalogService {
       updatedAt: now,
     };
     await this.store.put(sandboxId, dataset);
+    this.changed(sandboxId);
     return dataset;
   }
 
@@ -79,6 +86,7 @@ export class CatalogService {
     const next: Dataset = { ...current, ...patch, updatedAt: new Date().toISOString() };
     await this.store.put(sandboxId, next);
     this.forget(sandboxId, current);
+    this.changed(sandboxId);
     for (const listener of this.updatedListeners) listener(sandboxId, next);
     return next;
   }
@@ -88,6 +96,7 @@ export class CatalogService {
     for (const listener of this.deletedListeners) await listener(sandboxId, dataset);
     await this.store.delete(sandboxId, dataset.id);
     this.forget(sandboxId, dataset);
+    this.changed(sandboxId);
   }
 
   countBySchema(sandboxId: string, schemaId: string) {
@@ -97,6 +106,10 @@ export class CatalogService {
   async deleteSandbox(sandboxId: string): Promise<void> {
     for (const dataset of await this.store.list(sandboxId)) await this.delete(sandboxId, dataset.id);
     await this.store.deleteSandbox(sandboxId);
+  }
+
+  private changed(sandboxId: string) {
+    for (const listener of this.changeListeners) listener(sandboxId);
   }
 
   private forget(sandboxId: string, dataset: Dataset) {

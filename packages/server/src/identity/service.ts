@@ -30,8 +30,18 @@ export interface LinkBatchResult {
 export class IdentityService {
   private readonly custom = new Map<string, Map<string, Namespace>>();
   private readonly settingsCache = new Map<string, IdentitySettings>();
+  private readonly changeListeners: ((sandboxId: string) => void)[] = [];
 
   constructor(private readonly store: IdentityStore) {}
+
+  /** Told after a sandbox's custom namespaces or identity settings changed (or the sandbox was deleted). */
+  onChange(listener: (sandboxId: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(sandboxId: string): void {
+    for (const listener of this.changeListeners) listener(sandboxId);
+  }
 
   async namespaces(sandboxId: string): Promise<Namespace[]> {
     return [...STANDARD_NAMESPACES, ...(await this.customNamespaces(sandboxId)).values()];
@@ -56,6 +66,7 @@ export class IdentityService {
     const namespace: Namespace = { ...input, custom: true };
     await this.store.putNamespace(sandboxId, namespace);
     custom.set(namespace.code, namespace);
+    this.changed(sandboxId);
     return namespace;
   }
 
@@ -76,6 +87,7 @@ export class IdentityService {
     if (errors.length > 0) throw problem('BAD_REQUEST', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
     await this.store.putSettings(sandboxId, settings);
     this.settingsCache.set(sandboxId, settings);
+    this.changed(sandboxId);
     return settings;
   }
 
@@ -202,6 +214,7 @@ export class IdentityService {
     this.custom.delete(sandboxId);
     this.settingsCache.delete(sandboxId);
     await this.store.deleteSandbox(sandboxId);
+    this.changed(sandboxId);
   }
 
   private async customNamespaces(sandboxId: string): Promise<Map<string, Namespace>> {

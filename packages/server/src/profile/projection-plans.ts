@@ -42,7 +42,10 @@ export interface ProjectionPlans {
   datasets: DatasetPlan[];
 }
 
-/** Plans every dataset of one pass at once (one call per pass; the worker asks the main thread). */
+/**
+ * Plans every dataset of one pass at once. The projector's thread asks the main thread only for
+ * plans it does not hold (`plan-cache.ts`): it keeps them until one of the services changes.
+ */
 export type ProjectionPlanner = (datasets: readonly DatasetRef[]) => Promise<ProjectionPlans>;
 
 /** A namespace resolver from a sandbox plan: standard namespaces, then the sandbox's custom ones. */

@@ -15,6 +15,8 @@ export interface ProjectorWorkerData {
   load?: SharedArrayBuffer;
   /** The cells of `ProjectorActivity`, shared with the main thread. */
   activity: SharedArrayBuffer;
+  /** The cell of `PlanVersion` (plan-cache.ts): the thread keeps its plans while it stays; without it, it asks every pass. */
+  planVersion?: SharedArrayBuffer;
 }
 
 const IDLE = 0;

@@ -87,6 +87,51 @@ test('a dataset made profile-enabled after start is projected with the catalog a
   }
 });
 
+test('a custom namespace created after the thread planned its sandbox is known to the next records', async () => {
+  const { dir, platform, sandbox, crm } = await platformWithCrm();
+  try {
+    // A first pass: the thread now holds the sandbox's plan (its custom namespaces: none).
+    await platform.ingest.accept(sandbox.id, crm, [{ crm: { crmId: 'E' }, loyalty: { tier: 'silver' } }], { source: 'test' });
+    await platform.settleProfiles();
+    await platform.identity.createNamespace(sandbox.id, { code: 'LoyaltyId', name: 'Loyalty card', type: 'cross_device' });
+    await platform.ingest.accept(sandbox.id, crm, [{ crm: { crmId: 'D' }, identityMap: { LoyaltyId: [{ id: 'L-9' }] }, loyalty: { tier: 'gold' } }], { source: 'test' });
+    await platform.settleProfiles();
+    const byCard = await platform.profiles.lookup(sandbox.id, 'LoyaltyId', 'L-9');
+    assert.ok(byCard, 'the card number was linked with the namespace as it is now');
+    assert.equal((byCard.attributes.loyalty as { tier: string }).tier, 'gold');
+    assert.ok(byCard.identities.some((i) => i.namespace === 'CRMID' && i.id === 'D'), 'one person with the CRM ID');
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an identity field added to a schema after the thread planned its dataset is linked in the next records", async () => {
+  const { dir, platform, sandbox } = await platformWithCrm();
+  try {
+    const input = {
+      name: 'members',
+      class: 'profile' as const,
+      fieldGroups: ['loyalty'],
+      fields: { account: { type: 'object', properties: { id: { type: 'string' }, email: { type: 'string' } } } },
+      identities: [{ path: 'account.id', namespace: 'CRMID', primary: true }],
+    };
+    const schema = await platform.schemas.create(sandbox.id, input);
+    const members = await platform.catalog.create(sandbox.id, { name: 'members', schemaId: schema.id, profileEnabled: true });
+    await platform.ingest.accept(sandbox.id, members, [{ account: { id: 'F', email: 'f@example.com' } }], { source: 'test' });
+    await platform.settleProfiles();
+    assert.equal(await platform.profiles.lookup(sandbox.id, 'Email', 'f@example.com'), undefined, 'the e-mail is no identity yet');
+    await platform.schemas.update(sandbox.id, schema.id, { ...input, identities: [...input.identities, { path: 'account.email', namespace: 'Email' }] });
+    await platform.ingest.accept(sandbox.id, members, [{ account: { id: 'G', email: 'g@example.com' } }], { source: 'test' });
+    await platform.settleProfiles();
+    const byEmail = await platform.profiles.lookup(sandbox.id, 'Email', 'g@example.com');
+    assert.ok(byEmail?.identities.some((i) => i.namespace === 'CRMID' && i.id === 'G'), 'linked with the schema as it is now');
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without anyone awaiting a catch-up, nudges alone bring the projection to the end of the log, however they interleave with passes', async () => {
   const { dir, platform, sandbox, crm } = await platformWithCrm();
   try {

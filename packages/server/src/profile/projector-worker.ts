@@ -2,7 +2,8 @@
  * Entry point of the profile projector's worker thread: follows the record log with its own SQLite
  * connection, links identities and writes profile fragments and the record-identity index off the
  * main event loop (ingestion and the edge never wait behind it). It asks the main thread for the
- * plans of each pass and tells it which profiles changed. Started by `projector-worker-client.ts`.
+ * plans it does not hold yet (kept until a dataset, schema or identity setting changes, see
+ * `plan-cache.ts`) and tells it which profiles changed. Started by `projector-worker-client.ts`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
@@ -13,6 +14,7 @@ import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import { WriteGate } from '../storage/write-gate.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
 import { ProfileProjector } from './projector.ts';
+import { cachedPlanner, PlanVersion } from './plan-cache.ts';
 import { ProjectorActivity, type FromProjectorWorker, type ProjectorWorkerData, type ToProjectorWorker } from './projector-worker-protocol.ts';
 import { SqliteProfileStore } from './sqlite-store.ts';
 
@@ -23,7 +25,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 
 const planRequests = new Map<number, { resolve(plans: ProjectionPlans): void; reject(err: Error): void }>();
 let nextPlanId = 1;
-const plans: ProjectionPlanner = (datasets) =>
+const askMainThread: ProjectionPlanner = (datasets) =>
   new Promise((resolve, reject) => {
     const id = nextPlanId++;
     planRequests.set(id, { resolve, reject });
@@ -43,7 +45,7 @@ const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;
 const projector = new ProfileProjector({
   records: new SqliteRecordStore(recordsDb),
-  plans,
+  plans: data.planVersion ? cachedPlanner(askMainThread, new PlanVersion(data.planVersion)) : askMainThread,
   identity: new IdentityService(new SqliteIdentityStore(db)),
   profiles: new SqliteProfileStore(db),
   onApplied: (sandboxId, identities) => send({ type: 'applied', sandboxId, identities: [...identities] }),
