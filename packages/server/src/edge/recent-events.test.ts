@@ -32,3 +32,22 @@ test('events leave by the time window, the per-visitor count and the byte bound'
   assert.equal(recent.stats().visitors, 1);
   assert.ok(recent.stats().bytes <= 300);
 });
+
+test('a held event counts the length of its JSON text (without the left-out groups), arrays and nested objects frozen too', () => {
+  const recent = new RecentEvents({ maxVisitors: 10 });
+  const event = {
+    eventType: 'commerce.purchases',
+    timestamp: new Date(NOW).toISOString(),
+    productListItems: [{ SKU: 'A-1', quantity: 2, priceTotal: 19.5 }, { SKU: 'B-2', quantity: 1, priceTotal: 5 }],
+    commerce: { order: { purchaseID: 'o-9', paid: true, coupon: null } },
+    marketing: { tags: [], extra: {}, note: 'ça' },
+    environment: { browserDetails: { userAgent: 'x'.repeat(500) } },
+  };
+  recent.add('s', 'v', [event], NOW);
+  const { environment: _left, ...kept } = event;
+  assert.equal(recent.stats().bytes, JSON.stringify(kept).length);
+  const [held] = recent.get('s', 'v', NOW);
+  const items = held.productListItems as Record<string, unknown>[];
+  assert.ok(Object.isFrozen(items) && Object.isFrozen(items[0]), 'arrays and their members are frozen');
+  assert.deepEqual(held, kept);
+});

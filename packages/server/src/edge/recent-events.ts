@@ -13,8 +13,7 @@
  *   recent.add(sandboxId, ecid, [{ eventType: 'web.webpagedetails.pageViews', timestamp }], Date.now());
  *   recent.get(sandboxId, ecid, Date.now()); // the events still in the window
  */
-import type { JsonObject } from '../storage/json.ts';
-import { deepFreeze } from '../storage/sandbox-cache.ts';
+import type { JsonObject, JsonValue } from '../storage/json.ts';
 
 export interface RecentEventsOptions {
   maxVisitors: number;
@@ -39,12 +38,46 @@ interface Visitor {
 /** Groups alloy adds to every event that edge audiences do not read. */
 const LEFT_OUT = new Set(['device', 'environment', 'implementationDetails', 'identityMap', '_experience']);
 
+/**
+ * A frozen deep copy of a JSON value and about the length of its JSON text (strings counted
+ * without escapes): one walk, where serializing and parsing again made a throwaway string of the
+ * whole event and a second object tree on every request.
+ */
+function frozenCopy(value: JsonValue): { copy: JsonValue; bytes: number } {
+  if (typeof value === 'string') return { copy: value, bytes: value.length + 2 };
+  if (value === null || typeof value !== 'object') return { copy: value, bytes: String(value).length };
+  if (Array.isArray(value)) {
+    const copy: JsonValue[] = new Array<JsonValue>(value.length);
+    let bytes = value.length === 0 ? 2 : 1 + value.length; // brackets and commas
+    for (let i = 0; i < value.length; i++) {
+      const inner = frozenCopy(value[i]);
+      copy[i] = inner.copy;
+      bytes += inner.bytes;
+    }
+    return { copy: Object.freeze(copy) as JsonValue, bytes };
+  }
+  const { copy, bytes } = copyMembers(value, () => true);
+  return { copy, bytes };
+}
+
+/** An object's members (those `keep` accepts, undefined ones left out as JSON would), frozen. */
+function copyMembers(value: JsonObject, keep: (key: string) => boolean): { copy: JsonObject; bytes: number } {
+  const copy: JsonObject = {};
+  let bytes = 1; // braces, and a comma before every member but the first
+  for (const key of Object.keys(value)) {
+    const member = value[key];
+    if (member === undefined || !keep(key)) continue;
+    const inner = frozenCopy(member);
+    copy[key] = inner.copy;
+    bytes += key.length + 4 + inner.bytes;
+  }
+  return { copy: Object.freeze(copy), bytes: bytes === 1 ? 2 : bytes };
+}
+
 /** The event without the left-out groups, as a deep copy no reader can change. */
 function compact(event: JsonObject): { event: JsonObject; bytes: number } {
-  const kept: JsonObject = {};
-  for (const [k, v] of Object.entries(event)) if (!LEFT_OUT.has(k)) kept[k] = v;
-  const json = JSON.stringify(kept);
-  return { event: deepFreeze(JSON.parse(json) as JsonObject), bytes: json.length };
+  const { copy, bytes } = copyMembers(event, (key) => !LEFT_OUT.has(key));
+  return { event: copy, bytes };
 }
 
 export class RecentEvents {
