@@ -4,17 +4,32 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../app/config.ts';
-import { bootstrapPlatform, openPlatform } from '../app/platform.ts';
+import { bootstrapPlatform, openPlatform, type Platform } from '../app/platform.ts';
+import type { Dataset } from '../catalog/model.ts';
+import type { Sandbox } from '../tenancy/model.ts';
 import { openSqlite } from '../storage/sqlite.ts';
 import { SqliteProfileStore } from './sqlite-store.ts';
 
-async function platformWithCrm() {
+interface CrmPlatform {
+  dir: string;
+  platform: Platform;
+  sandbox: Sandbox;
+  crm: Dataset;
+}
+
+/** Runs `work` on a fresh platform with a profile-enabled `crm` dataset in sandbox prod, then closes and removes it. */
+async function withCrmPlatform(work: (setup: CrmPlatform) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-projector-'));
   const platform = await openPlatform(loadConfig({ MERIDIAN_DATA_DIR: dir, MERIDIAN_LOG_LEVEL: 'silent', MERIDIAN_BATCH_WARM_WORKER: 'false', MERIDIAN_ADMIN_KEY: 'mrd_projector_test_key_0123456789' }));
-  await bootstrapPlatform(platform);
-  const sandbox = await platform.tenancy.getSandbox('prod');
-  const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });
-  return { dir, platform, sandbox, crm };
+  try {
+    await bootstrapPlatform(platform);
+    const sandbox = await platform.tenancy.getSandbox('prod');
+    const crm = await platform.catalog.create(sandbox.id, { name: 'crm', schemaId: 'profile', profileEnabled: true });
+    await work({ dir, platform, sandbox, crm });
+  } finally {
+    await platform.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The kernel names of this process's threads (Linux). */
@@ -52,9 +67,8 @@ test(
   },
 );
 
-test('profiles are projected in their own thread, and a thread that dies is replaced without losing a record', async () => {
-  const { dir, platform, sandbox, crm } = await platformWithCrm();
-  try {
+test('profiles are projected in their own thread, and a thread that dies is replaced without losing a record', () =>
+  withCrmPlatform(async ({ platform, sandbox, crm }) => {
     await platform.ingest.accept(sandbox.id, crm, [{ crm: { crmId: 'A' }, loyalty: { tier: 'silver' } }], { source: 'test' });
     await platform.settleProfiles();
     assert.equal(((await platform.profiles.lookup(sandbox.id, 'CRMID', 'A'))?.attributes.loyalty as { tier: string }).tier, 'silver');
@@ -64,15 +78,10 @@ test('profiles are projected in their own thread, and a thread that dies is repl
     await platform.settleProfiles();
     const b = await platform.profiles.lookup(sandbox.id, 'Email', 'b@x.com');
     assert.deepEqual(b?.identities.map((i) => `${i.namespace}:${i.id}`).sort(), ['CRMID:B', 'Email:b@x.com']);
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a dataset made profile-enabled after start is projected with the catalog as it is now, not as the thread first saw it', async () => {
-  const { dir, platform, sandbox } = await platformWithCrm();
-  try {
+test('a dataset made profile-enabled after start is projected with the catalog as it is now, not as the thread first saw it', () =>
+  withCrmPlatform(async ({ platform, sandbox }) => {
     const loyalty = await platform.catalog.create(sandbox.id, { name: 'loyalty', schemaId: 'profile', profileEnabled: false });
     await platform.ingest.accept(sandbox.id, loyalty, [{ crm: { crmId: 'C' }, loyalty: { tier: 'bronze' } }], { source: 'test' });
     await platform.settleProfiles();
@@ -81,15 +90,10 @@ test('a dataset made profile-enabled after start is projected with the catalog a
     await platform.ingest.accept(sandbox.id, loyalty, [{ crm: { crmId: 'C' }, loyalty: { tier: 'gold' } }], { source: 'test' });
     await platform.settleProfiles();
     assert.equal(((await platform.profiles.lookup(sandbox.id, 'CRMID', 'C'))?.attributes.loyalty as { tier: string }).tier, 'gold');
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a custom namespace created after the thread planned its sandbox is known to the next records', async () => {
-  const { dir, platform, sandbox, crm } = await platformWithCrm();
-  try {
+test('a custom namespace created after the thread planned its sandbox is known to the next records', () =>
+  withCrmPlatform(async ({ platform, sandbox, crm }) => {
     // A first pass: the thread now holds the sandbox's plan (its custom namespaces: none).
     await platform.ingest.accept(sandbox.id, crm, [{ crm: { crmId: 'E' }, loyalty: { tier: 'silver' } }], { source: 'test' });
     await platform.settleProfiles();
@@ -100,15 +104,10 @@ test('a custom namespace created after the thread planned its sandbox is known t
     assert.ok(byCard, 'the card number was linked with the namespace as it is now');
     assert.equal((byCard.attributes.loyalty as { tier: string }).tier, 'gold');
     assert.ok(byCard.identities.some((i) => i.namespace === 'CRMID' && i.id === 'D'), 'one person with the CRM ID');
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("an identity field added to a schema after the thread planned its dataset is linked in the next records", async () => {
-  const { dir, platform, sandbox } = await platformWithCrm();
-  try {
+test("an identity field added to a schema after the thread planned its dataset is linked in the next records", () =>
+  withCrmPlatform(async ({ platform, sandbox }) => {
     const input = {
       name: 'members',
       class: 'profile' as const,
@@ -126,15 +125,10 @@ test("an identity field added to a schema after the thread planned its dataset i
     await platform.settleProfiles();
     const byEmail = await platform.profiles.lookup(sandbox.id, 'Email', 'g@example.com');
     assert.ok(byEmail?.identities.some((i) => i.namespace === 'CRMID' && i.id === 'G'), 'linked with the schema as it is now');
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('without anyone awaiting a catch-up, nudges alone bring the projection to the end of the log, however they interleave with passes', async () => {
-  const { dir, platform, sandbox, crm } = await platformWithCrm();
-  try {
+test('without anyone awaiting a catch-up, nudges alone bring the projection to the end of the log, however they interleave with passes', () =>
+  withCrmPlatform(async ({ dir, platform, sandbox, crm }) => {
     // Many small writes, some while a pass runs (the main thread then only counts the nudge) and
     // some after it ends (it posts one): none may be left unprojected.
     for (let round = 0; round < 20; round++) {
@@ -153,8 +147,4 @@ test('without anyone awaiting a catch-up, nudges alone bring the projection to t
     assert.equal(await store.watermark(), end, 'the projector reached the last record on nudges alone');
     assert.ok(await platform.profiles.lookup(sandbox.id, 'CRMID', 'R19-9'));
     reader.close();
-  } finally {
-    await platform.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
