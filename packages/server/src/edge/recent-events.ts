@@ -56,8 +56,7 @@ function frozenCopy(value: JsonValue): { copy: JsonValue; bytes: number } {
     }
     return { copy: Object.freeze(copy) as JsonValue, bytes };
   }
-  const { copy, bytes } = copyMembers(value, () => true);
-  return { copy, bytes };
+  return copyMembers(value, () => true);
 }
 
 /** An object's members (those `keep` accepts, undefined ones left out as JSON would), frozen. */
