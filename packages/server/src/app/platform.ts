@@ -309,8 +309,10 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     metrics,
     // Batch workers write the record log directly; profiles follow the log, so a nudge per chunk is
     // enough, and a batch never waits for projection (the lag sits in the log, not in memory).
-    onChunkWritten: () => void settleProfiles().catch((err: Error) => process.emitWarning(`profile projection after a batch chunk failed: ${err.message}`)),
+    onChunkWritten: () => projector.nudge(),
   });
+  // While a batch loads, the followers of the log step back as they do for a saturated event loop.
+  loopGauge.addPressure(() => (batches.loading ? 1 : 0));
 
   const lake = await Lake.open({
     dataDir: config.dataDir,

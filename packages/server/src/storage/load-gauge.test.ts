@@ -19,6 +19,21 @@ test('pressure: a busy loop, or one kept off the CPU a tenth of the time, is sat
   }
 });
 
+test('ingestion off the event loop (a batch loading) reads as saturated while it lasts, however idle the loop is', async () => {
+  const gauge = new EventLoopGauge(60_000, () => ({ waitNs: 0, at: performance.now() * 1e6 }));
+  try {
+    let loading = true;
+    gauge.addPressure(() => (loading ? 1 : 0));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(gauge.sample() >= SATURATED && loadOf(gauge.cell) >= SATURATED, 'an idle loop, a batch loading: saturated');
+    loading = false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(gauge.sample() < SATURATED, 'the batch done: the idle loop reads idle again');
+  } finally {
+    gauge.stop();
+  }
+});
+
 test('the gauge reports a busy event loop as saturated and an idle one as not, to any thread', async () => {
   // Run-queue time depends on what else the machine runs: held at zero here.
   const gauge = new EventLoopGauge(60_000, () => ({ waitNs: 0, at: performance.now() * 1e6 }));

@@ -28,6 +28,7 @@ export class EventLoopGauge {
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private lastCpu: RunQueueSample | undefined;
   private readonly timer: NodeJS.Timeout;
+  private readonly sources: (() => number)[] = [];
 
   /** `runQueue` reads the thread's run-queue time (tests give their own). */
   constructor(
@@ -46,9 +47,22 @@ export class EventLoopGauge {
     const cpu = this.runQueue();
     const waiting = cpu && this.lastCpu && cpu.at > this.lastCpu.at ? (cpu.waitNs - this.lastCpu.waitNs) / (cpu.at - this.lastCpu.at) : 0;
     this.lastCpu = cpu;
-    const load = pressureOf(utilization, waiting);
+    let load = pressureOf(utilization, waiting);
+    for (const source of this.sources) load = Math.max(load, Math.min(1, source()));
     Atomics.store(this.view, 0, Math.round(load * SCALE));
     return load;
+  }
+
+  /**
+   * Ingestion that happens off the event loop counts too: `source` gives its pressure (0 to 1) at
+   * each sample, and the gauge reads the highest. A batch worker loading a file leaves the loop
+   * idle, yet the followers would take the cores it needs.
+   *
+   * @example
+   *   gauge.addPressure(() => (batches.loading ? 1 : 0));
+   */
+  addPressure(source: () => number): void {
+    this.sources.push(source);
   }
 
   stop(): void {

@@ -255,3 +255,16 @@ test('with MERIDIAN_BATCH_WARM_WORKER a worker waits from the start, runs the ne
     await warm.stop();
   }
 });
+
+test('the service says a batch is loading from its upload to its end (the followers of the log step back meanwhile)', async () => {
+  const batches = server.running.platform.batches;
+  const datasetId = await createDataset(server, 'crm_loading');
+  const rows = Array.from({ length: 30_000 }, (_, i) => `L${i},Lu,1990-01-02,4,female,,yes`).join('\n');
+  const upload = await uploadBatch(server, datasetId, `${HEADER}\n${rows}\n`, { contentType: 'text/csv' });
+  assert.equal(upload.status, 202);
+  assert.equal(batches.loading, true, 'queued and started when the upload is answered');
+  const batch = await waitForBatch(server, upload.body.id);
+  assert.equal(batch.rowsAccepted, 30_000);
+  await batches.whenIdle();
+  assert.equal(batches.loading, false);
+});

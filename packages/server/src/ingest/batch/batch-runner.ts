@@ -67,6 +67,11 @@ export class BatchRunner {
     if (options.keepWarm) this.warmUp();
   }
 
+  /** Whether a worker is loading a file now. */
+  get running(): boolean {
+    return this.active.size > 0;
+  }
+
   /** Whether a started worker is waiting for a job (tests, status). */
   get warm(): boolean {
     return this.spare !== undefined;

@@ -93,6 +93,11 @@ export interface WrittenChunk {
 export class BatchService {
   private readonly runner: BatchRunner;
 
+  /** Whether a batch is being loaded into the record log now. */
+  get loading(): boolean {
+    return this.runner.running;
+  }
+
   /** Whether a batch worker is started and waiting for the next upload (`MERIDIAN_BATCH_WARM_WORKER`). */
   get workerWarm(): boolean {
     return this.runner.warm;
