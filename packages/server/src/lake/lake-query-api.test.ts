@@ -77,7 +77,6 @@ test('records ingested over HTTP are queryable with SQL, and sandboxes never see
   assert.ok(!existsSync(devLake), "deleting a sandbox removes its lake files");
   const afterDelete = await server.api('POST', '/api/v1/query', { sql: 'SELECT count(*) AS n FROM web_events' });
   assert.deepEqual(afterDelete.body.rows, [{ n: 3 }], 'deleting another sandbox leaves prod intact');
-
 });
 
 test('deleting a dataset removes its files and its table', async () => {
