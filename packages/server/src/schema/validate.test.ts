@@ -106,3 +106,23 @@ describe('record validation messages', () => {
     assert.deepEqual(events({ ...valid, identityMap: { ECID: [{ id: '1', authenticatedState: 'maybe' }] } }).map((e) => e.path), ['identityMap.ECID[0].authenticatedState']);
   });
 });
+
+describe('compiled validators', () => {
+  test('the same schema gets the same compiled validator; a changed one its own', () => {
+    assert.equal(compileValidator(structuredClone(custom)), profiles);
+    const tierOptional = compileValidator({ ...custom, required: ['person.name.lastName'] });
+    assert.notEqual(tierOptional, profiles);
+    assert.deepEqual(tierOptional({ customer: { score: 1 } }), []);
+    assert.deepEqual(profiles({ customer: { score: 1 } }).map((e) => e.path), ['customer.tier']);
+  });
+
+  test('a thread compiling more schemas than it keeps validates each by its own schema', () => {
+    for (let version = 0; version < 100; version++) {
+      const validate = compileValidator({ class: 'profile', fieldGroups: [], fields: { [`f${version}`]: { type: 'integer' } }, required: [] });
+      assert.deepEqual(validate({ [`f${version}`]: 1 }), []);
+      assert.deepEqual(validate({ [`f${version}`]: 'x' }).map((e) => e.path), [`f${version}`]);
+    }
+    const recompiled = compileValidator(structuredClone(custom));
+    assert.deepEqual(recompiled({ customer: { score: 1 } }).map((e) => e.path), ['customer.tier']);
+  });
+});

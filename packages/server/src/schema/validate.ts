@@ -27,6 +27,15 @@ function withArticle(word: string): string {
 
 export type RecordValidator = (record: unknown) => FieldError[];
 
+/**
+ * Validators compiled in this thread, by their JSON Schema's text, most recently used last. A
+ * thread that lives on (a batch worker's reader, kept from one batch to the next) gets the same
+ * compiled, optimized code for the same schema, and Ajv's own cache (by schema object) does not
+ * grow with every batch.
+ */
+const compiled = new Map<string, { validate: RecordValidator; jsonSchema: object }>();
+const MAX_COMPILED = 64;
+
 function describe(error: ErrorObject): FieldError {
   let path = pointerToPath(error.instancePath);
   const p = error.params as Record<string, unknown>;
@@ -48,12 +57,27 @@ function describe(error: ErrorObject): FieldError {
 }
 
 export function compileValidator(schema: ComposableSchema): RecordValidator {
-  const fn: ValidateFunction = ajv.compile(toJsonSchema(schema));
-  return (record) => {
+  const jsonSchema = toJsonSchema(schema);
+  const key = JSON.stringify(jsonSchema);
+  const known = compiled.get(key);
+  if (known) {
+    compiled.delete(key);
+    compiled.set(key, known);
+    return known.validate;
+  }
+  const fn: ValidateFunction = ajv.compile(jsonSchema);
+  const validate: RecordValidator = (record) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       return [{ path: '', message: 'a record must be a JSON object' }];
     }
     if (fn(record)) return [];
     return (fn.errors ?? []).map(describe);
   };
+  compiled.set(key, { validate, jsonSchema });
+  if (compiled.size > MAX_COMPILED) {
+    const [oldest, entry] = compiled.entries().next().value as [string, { jsonSchema: object }];
+    compiled.delete(oldest);
+    ajv.removeSchema(entry.jsonSchema);
+  }
+  return validate;
 }

@@ -240,17 +240,22 @@ test('an upload past MERIDIAN_BATCH_MAX_BYTES is refused with 413, and so is an 
   }
 });
 
-test('with MERIDIAN_BATCH_WARM_WORKER a worker waits from the start, runs the next upload, and another waits after it', async () => {
+test('with MERIDIAN_BATCH_WARM_WORKER a worker waits from the start, runs the next upload, and waits again for the one after', async () => {
   const warm = await startTestServer({ MERIDIAN_BATCH_WARM_WORKER: 'true' });
   try {
     const batches = warm.running.platform.batches;
     assert.equal(batches.workerWarm, true, 'started with the server, before any upload');
+    const thread = batches.warmWorkerThread;
     const datasetId = await createDataset(warm, 'crm_warm');
-    const batch = await waitForBatch(warm, (await uploadBatch(warm, datasetId, `${HEADER}\nW1,Wu,1990-01-02,4,female,,yes\n`, { contentType: 'text/csv' })).body.id);
-    assert.equal(batch.status, 'success');
-    assert.equal(batch.rowsAccepted, 1);
-    for (let i = 0; i < 100 && !batches.workerWarm; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(batches.workerWarm, true, 'a fresh worker waits for the next upload');
+    for (const id of ['W1', 'W2']) {
+      const batch = await waitForBatch(warm, (await uploadBatch(warm, datasetId, `${HEADER}\n${id},Wu,1990-01-02,4,female,,yes\n`, { contentType: 'text/csv' })).body.id);
+      assert.equal(batch.status, 'success');
+      assert.equal(batch.rowsAccepted, 1);
+      await batches.whenIdle();
+      assert.equal(batches.workerWarm, true, 'a worker waits for the next upload');
+      // The same thread, its code already compiled, not a fresh one.
+      assert.equal(batches.warmWorkerThread, thread, `after ${id}`);
+    }
   } finally {
     await warm.stop();
   }

@@ -57,8 +57,10 @@ export class BatchRunner {
   private readonly active = new Map<string, ActiveJob>();
   private readonly settling = new Set<Promise<void>>();
   private stopping = false;
-  /** A worker started ahead of its job (see `warmUp`), or undefined. */
-  private spare?: Worker;
+  /** A worker waiting for a job (started ahead, see `warmUp`, or done with its last one), or undefined. */
+  private spare?: { worker: Worker; release(): void };
+  /** Workers told to stop while waiting (one spare is enough); `stop` waits for them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     private readonly options: BatchRunnerOptions,
@@ -77,6 +79,11 @@ export class BatchRunner {
     return this.spare !== undefined;
   }
 
+  /** The thread id of the worker waiting for a job, if one is (tests: a finished worker is kept). */
+  get spareThreadId(): number | undefined {
+    return this.spare?.worker.threadId;
+  }
+
   enqueue(job: BatchJob): void {
     if (this.stopping) {
       this.settle(job, { kind: 'stopped' });
@@ -93,13 +100,7 @@ export class BatchRunner {
   warmUp(): void {
     if (this.stopping || this.spare) return;
     const data: BatchWorkerData = { databasePath: this.options.databasePath, durability: this.options.durability };
-    const spare = startModuleWorker(WORKER_MODULE, data);
-    // Until it has a job, a failure only means the next job starts a fresh worker.
-    spare.on('error', () => undefined);
-    spare.once('exit', () => {
-      if (this.spare === spare) this.spare = undefined;
-    });
-    this.spare = spare;
+    this.holdSpare(startModuleWorker(WORKER_MODULE, data));
   }
 
   /** Cancels (queued) or kills (running) every job the predicate picks; resolves once they are gone. */
@@ -120,9 +121,7 @@ export class BatchRunner {
   /** Asks running workers to stop after their current chunk (terminating them after a timeout); queued jobs stay `processing` for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const spare = this.spare;
-    this.spare = undefined;
-    await spare?.terminate();
+    await this.takeSpare()?.terminate();
     for (const job of this.queue.splice(0)) this.settle(job, { kind: 'stopped' });
     const timeout = this.options.stopTimeoutMs ?? 10_000;
     await Promise.all(
@@ -138,6 +137,7 @@ export class BatchRunner {
           }),
       ),
     );
+    await Promise.all([...this.retiring]);
     await this.settled();
   }
 
@@ -164,40 +164,92 @@ export class BatchRunner {
     while (!this.stopping && this.active.size < this.options.concurrency && this.queue.length > 0) this.start(this.queue.shift()!);
   }
 
-  private start(job: BatchJob): void {
-    const data: BatchWorkerData = {
-      job,
-      databasePath: this.options.databasePath,
-      durability: this.options.durability,
+  /** Keeps a started worker waiting for a job; until one comes, a failure or exit only drops it. */
+  private holdSpare(worker: Worker): void {
+    const ignore = () => undefined;
+    const drop = () => {
+      if (this.spare?.worker === worker) this.spare = undefined;
     };
-    let worker: Worker;
-    if (this.spare) {
-      worker = this.spare;
-      this.spare = undefined;
+    worker.on('error', ignore);
+    worker.once('exit', drop);
+    this.spare = {
+      worker,
+      release: () => {
+        worker.off('error', ignore);
+        worker.off('exit', drop);
+      },
+    };
+  }
+
+  private takeSpare(): Worker | undefined {
+    const spare = this.spare;
+    this.spare = undefined;
+    spare?.release();
+    return spare?.worker;
+  }
+
+  /** Lets a worker that finished its job go gracefully (it closes its connection and reader). */
+  private retire(worker: Worker): void {
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve())).finally(() => this.retiring.delete(exited));
+    this.retiring.add(exited);
+    worker.postMessage({ type: 'stop' } satisfies ToWorker);
+  }
+
+  private start(job: BatchJob): void {
+    let worker = this.takeSpare();
+    if (worker) {
       worker.postMessage({ type: 'run', job } satisfies ToWorker);
     } else {
+      const data: BatchWorkerData = { job, databasePath: this.options.databasePath, durability: this.options.durability };
       worker = startModuleWorker(WORKER_MODULE, data);
     }
     const running: ActiveJob = { job, worker, cancelled: false };
     this.active.set(job.batchId, running);
-    let finished: { batch: Batch | undefined } | undefined;
     let failure: Error | undefined;
-    worker.on('message', (message: FromWorker) => {
-      if (message.type === 'finished') finished = { batch: message.batch };
-      else this.events.chunk(job, message.report);
-    });
-    worker.on('error', (error) => (failure = error));
-    worker.on('exit', (code) => {
-      this.active.delete(job.batchId);
+    const onMessage = (message: FromWorker) => {
+      if (message.type === 'chunk') return this.events.chunk(job, message.report);
+      detach();
+      if (running.cancelled) return this.ended(running, { kind: 'cancelled' });
+      if (message.batch?.status === 'processing') return this.ended(running, { kind: 'stopped' });
+      this.ended(running, { kind: 'done', batch: message.batch });
+    };
+    const onError = (error: Error) => (failure = error);
+    const onExit = (code: number) => {
+      detach();
       let outcome: JobOutcome;
       if (running.cancelled) outcome = { kind: 'cancelled' };
-      else if (finished) outcome = finished.batch?.status === 'processing' ? { kind: 'stopped' } : { kind: 'done', batch: finished.batch };
       else if (this.stopping && !failure) outcome = { kind: 'stopped' };
       else outcome = { kind: 'crashed', error: failure ?? new Error(`the worker exited with code ${code}`) };
-      this.settle(job, outcome);
-      this.pump();
-      // Started after the job, not while it ran: loading modules would have taken CPU from it.
-      if (this.options.keepWarm && this.active.size === 0) this.warmUp();
-    });
+      this.ended(running, outcome);
+    };
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  }
+
+  /**
+   * A job's end. A worker that finished its job waits for the next, its code compiled and warm (a
+   * fresh thread spent ~0.3 s of CPU compiling during its first batch); it stays only as the one
+   * spare, and only while jobs are queued or `keepWarm` asks for one. Any other worker that
+   * finished is told to stop; one that stopped, crashed or was cancelled is exiting already.
+   */
+  private ended(running: ActiveJob, outcome: JobOutcome): void {
+    this.active.delete(running.job.batchId);
+    this.settle(running.job, outcome);
+    if (outcome.kind === 'done') {
+      if (this.spare || this.stopping) this.retire(running.worker);
+      else this.holdSpare(running.worker);
+    }
+    this.pump();
+    if (this.options.keepWarm) {
+      if (this.active.size === 0) this.warmUp();
+    } else if (this.spare?.worker === running.worker) {
+      this.retire(this.takeSpare()!);
+    }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Entry point of a batch's reader thread: prepares chunks (parse, coerce, validate, serialize) and
  * hands them to the batch worker that writes them, staying at most `CHUNKS_AHEAD` chunks ahead.
- * Started by `read-in-worker.ts`.
+ * Reads one file per `start` message, one after another, for as long as its batch worker keeps it
+ * (`read-in-worker.ts`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { MeridianError } from '../../errors.ts';
 import { prepareChunks } from './prepare-chunks.ts';
 import type { ChunkReaderData, FromChunkReader, ToChunkReader } from './read-in-worker.ts';
@@ -15,27 +16,31 @@ const port = parentPort!;
 let sent = 0;
 let written = 0;
 let wake: (() => void) | undefined;
-let startWith: ((data: ChunkReaderData) => void) | undefined;
-const started = new Promise<ChunkReaderData>((resolve) => (startWith = resolve));
+const files: ChunkReaderData[] = [];
 port.on('message', (message: ToChunkReader) => {
-  if (message.type === 'start') return startWith?.(message);
-  written++;
+  if (message.type === 'start') files.push(message);
+  else written++;
   wake?.();
 });
 const send = (message: FromChunkReader) => port.postMessage(message);
-// A spare thread is started before its batch is known (it loads its modules during the upload).
-const given = workerData as Partial<ChunkReaderData> | undefined;
-const { job, skipRows } = given?.job ? (given as ChunkReaderData) : await started;
+const next = async (): Promise<ChunkReaderData> => {
+  while (files.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+  return files.shift()!;
+};
 
-try {
-  for await (const chunk of prepareChunks(job, skipRows)) {
-    send({ type: 'chunk', chunk });
-    sent++;
-    while (sent - written >= CHUNKS_AHEAD) await new Promise<void>((resolve) => (wake = resolve));
+for (;;) {
+  const { job, skipRows } = await next();
+  // Every `written` of the previous file came before this `start` (one port, in order).
+  sent = 0;
+  written = 0;
+  try {
+    for await (const chunk of prepareChunks(job, skipRows)) {
+      send({ type: 'chunk', chunk });
+      sent++;
+      while (sent - written >= CHUNKS_AHEAD) await new Promise<void>((resolve) => (wake = resolve));
+    }
+    send({ type: 'end' });
+  } catch (err) {
+    send({ type: 'failed', detail: err instanceof MeridianError ? err.detail : `the file cannot be read: ${(err as Error).message}` });
   }
-  send({ type: 'end' });
-} catch (err) {
-  send({ type: 'failed', detail: err instanceof MeridianError ? err.detail : `the file cannot be read: ${(err as Error).message}` });
-} finally {
-  port.close();
 }

@@ -8,6 +8,7 @@ import { SchemaService } from '../../schema/service.ts';
 import { SqliteSchemaStore } from '../../schema/sqlite-store.ts';
 import { openSqlite } from '../../storage/sqlite.ts';
 import { prepareChunks, type BatchJob, type PreparedChunk } from './prepare-chunks.ts';
+import { ChunkReaderThread } from './read-in-worker.ts';
 
 const SANDBOX = 'sbx_test';
 let scratch: string;
@@ -71,4 +72,33 @@ test('records are timed by their timestamp column, and without one by when they 
   const started = Date.now();
   const untimed = (await allChunks(csvJob('untimed', 'crm.crmId\nC1\n')))[0];
   assert.ok(untimed.timestamps[0] >= started && untimed.timestamps[0] <= Date.now());
+});
+
+test('one reader thread reads file after file, chunk for chunk as prepared in place; one left mid-file is ended', async () => {
+  const reader = new ChunkReaderThread();
+  try {
+    const first = csvJob('thread-1', 'crm.crmId,loyalty.points\nA1,1\nA2,x\nA3,3\n', 2);
+    const unreadable = csvJob('thread-bad', 'crm.crmId,no.such.field\nB1,1\n', 2);
+    const second = csvJob('thread-2', 'crm.crmId,loyalty.points\nC1,1\nC2,2\nC3,3\nC4,4\nC5,5\n', 2);
+    for (const job of [first, second]) {
+      const read: PreparedChunk[] = [];
+      for await (const chunk of reader.read(job, 1)) read.push(chunk);
+      // Rows without a timestamp are timed when read: compare everything else.
+      const timeless = (chunks: PreparedChunk[]) => chunks.map((chunk) => ({ ...chunk, timestamps: [] }));
+      assert.deepEqual(timeless(read), timeless(await allChunks(job, 1)));
+      assert.equal(reader.usable, true, 'waits for the next file');
+      // A file it cannot read ends with a clear reason, and the thread reads the next one.
+      await assert.rejects(async () => {
+        for await (const _chunk of reader.read(unreadable, 0));
+      }, /no\.such\.field/);
+      assert.equal(reader.usable, true);
+    }
+    for await (const _chunk of reader.read(second, 0)) break;
+    assert.equal(reader.usable, false, 'stopped mid-file: its state is unknown, so it is ended');
+    await assert.rejects(async () => {
+      for await (const _chunk of reader.read(first, 0));
+    }, /cannot read another file/);
+  } finally {
+    await reader.terminate();
+  }
 });

@@ -103,6 +103,11 @@ export class BatchService {
     return this.runner.warm;
   }
 
+  /** The thread id of the waiting worker, if any (tests: the worker of the last batch waits for the next). */
+  get warmWorkerThread(): number | undefined {
+    return this.runner.spareThreadId;
+  }
+
   constructor(
     private readonly store: BatchStore,
     private readonly catalog: CatalogService,
