@@ -170,7 +170,7 @@ export class BatchService {
     this.options.metrics.batchesActive.inc();
     try {
       await mkdir(this.batchDir(batch.id), { recursive: true });
-      batch.sizeBytes = await storeUpload(input.body, this.sourcePath(batch), maxBytes);
+      batch.sizeBytes = await storeUpload(input.body, this.sourcePath(batch), maxBytes, { durable: this.options.durability === 'full' });
       await this.checkReadable(batch, schema);
     } catch (err) {
       const failure = err instanceof MeridianError ? err : problem('INTERNAL', (err as Error).message);
