@@ -312,7 +312,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     onChunkWritten: () => projector.nudge(),
   });
   // While a batch loads, the followers of the log step back as they do for a saturated event loop.
-  loopGauge.addPressure(() => (batches.loading ? 1 : 0));
+  loopGauge.addBulkLoad(() => batches.loading);
 
   const lake = await Lake.open({
     dataDir: config.dataDir,

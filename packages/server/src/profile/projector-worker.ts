@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteRecordStore } from '../ingest/sqlite-record-store.ts';
 import { SqliteIdentityStore } from '../identity/sqlite-store.ts';
 import { IdentityService } from '../identity/service.ts';
-import { FollowerPace, loadOf } from '../storage/load-gauge.ts';
+import { bulkLoadOf, FollowerPace, loadOf } from '../storage/load-gauge.ts';
 import { LOG_CACHE_KIB, openSqlite } from '../storage/sqlite.ts';
 import { WriteGate } from '../storage/write-gate.ts';
 import type { ProjectionPlanner, ProjectionPlans } from './projection-plans.ts';
@@ -39,7 +39,12 @@ const askMainThread: ProjectionPlanner = (datasets) =>
 // saturated, and not while someone waits for it to catch up.
 let waitingForCatchUp = 0;
 const activity = new ProjectorActivity(data.activity);
-const pace = new FollowerPace(() => loadOf(data.load), () => waitingForCatchUp > 0);
+const pace = new FollowerPace(
+  () => loadOf(data.load),
+  () => waitingForCatchUp > 0,
+  undefined,
+  () => bulkLoadOf(data.load),
+);
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages, undefined, data.writeGate && new WriteGate(data.writeGate, 'background'));
 const recordsDb =
   data.recordsPath && data.recordsPath !== data.databasePath ? openSqlite(data.recordsPath, data.durability, data.autoCheckpointPages, LOG_CACHE_KIB) : db;

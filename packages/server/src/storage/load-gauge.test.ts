@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { EventLoopGauge, FollowerPace, loadOf, mainThreadRunQueue, pressureOf, SATURATED } from './load-gauge.ts';
+import { bulkLoadOf, EventLoopGauge, FollowerPace, loadOf, mainThreadRunQueue, pressureOf, SATURATED } from './load-gauge.ts';
 
 function busy(ms: number): void {
   const until = performance.now() + ms;
@@ -19,16 +19,18 @@ test('pressure: a busy loop, or one kept off the CPU a tenth of the time, is sat
   }
 });
 
-test('ingestion off the event loop (a batch loading) reads as saturated while it lasts, however idle the loop is', async () => {
+test('ingestion off the event loop (a batch loading) reads as saturated and as a bulk load while it lasts, however idle the loop is', async () => {
   const gauge = new EventLoopGauge(60_000, () => ({ waitNs: 0, at: performance.now() * 1e6 }));
   try {
     let loading = true;
-    gauge.addPressure(() => (loading ? 1 : 0));
+    gauge.addBulkLoad(() => loading);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(gauge.sample() >= SATURATED && loadOf(gauge.cell) >= SATURATED, 'an idle loop, a batch loading: saturated');
+    assert.equal(bulkLoadOf(gauge.cell), true);
     loading = false;
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(gauge.sample() < SATURATED, 'the batch done: the idle loop reads idle again');
+    assert.equal(bulkLoadOf(gauge.cell), false);
   } finally {
     gauge.stop();
   }
@@ -63,6 +65,7 @@ test('the gauge reports a busy event loop as saturated and an idle one as not, t
     gauge.stop();
   }
   assert.equal(loadOf(undefined), 0, 'without a gauge a follower never rests');
+  assert.equal(bulkLoadOf(undefined), false);
 });
 
 test('a follower behind rests three times its last slice while the loop is saturated, and not when someone waits for it or it keeps up', async () => {
@@ -95,4 +98,25 @@ test('a follower behind rests three times its last slice while the loop is satur
   pace.idle();
   await pace.beforeWork();
   assert.equal(rests.length, 2, 'after going idle the next slice has no work behind it');
+});
+
+test('while a bulk load runs, a follower behind rests nine times its last slice, up to 100 ms', async () => {
+  let bulk = true;
+  const rests: number[] = [];
+  const pace = new FollowerPace(() => 1, () => false, async (ms) => void rests.push(ms), () => bulk);
+  await pace.beforeWork();
+  busy(4);
+  await pace.beforeWork();
+  assert.ok(rests[0] >= 36 && rests[0] <= 100, `rested ${rests[0]} ms after 4 ms of work`);
+  busy(20);
+  await pace.beforeWork();
+  assert.equal(rests[1], 100, 'a rest never exceeds 100 ms');
+  bulk = false;
+  busy(20);
+  await pace.beforeWork();
+  assert.equal(rests[2], 25, 'the load done, a saturated loop gets the usual rests back');
+  bulk = true;
+  busy(4);
+  await pace.beforeWork(false);
+  assert.equal(rests.length, 3, 'a follower keeping up never rests, bulk load or not');
 });

@@ -22,13 +22,13 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 const SCALE = 1000;
 
 export class EventLoopGauge {
-  /** Pass to workers (in workerData): the utilization of the last interval, in thousandths. */
-  readonly cell = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+  /** Pass to workers (in workerData): the pressure of the last interval, in thousandths; then 1 while a bulk load runs. */
+  readonly cell = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   private readonly view = new Int32Array(this.cell);
   private last: EventLoopUtilization = performance.eventLoopUtilization();
   private lastCpu: RunQueueSample | undefined;
   private readonly timer: NodeJS.Timeout;
-  private readonly sources: (() => number)[] = [];
+  private readonly bulkLoads: (() => boolean)[] = [];
 
   /** `runQueue` reads the thread's run-queue time (tests give their own). */
   constructor(
@@ -47,22 +47,24 @@ export class EventLoopGauge {
     const cpu = this.runQueue();
     const waiting = cpu && this.lastCpu && cpu.at > this.lastCpu.at ? (cpu.waitNs - this.lastCpu.waitNs) / (cpu.at - this.lastCpu.at) : 0;
     this.lastCpu = cpu;
-    let load = pressureOf(utilization, waiting);
-    for (const source of this.sources) load = Math.max(load, Math.min(1, source()));
+    const bulk = this.bulkLoads.some((loading) => loading());
+    const load = bulk ? 1 : pressureOf(utilization, waiting);
     Atomics.store(this.view, 0, Math.round(load * SCALE));
+    Atomics.store(this.view, 1, bulk ? 1 : 0);
     return load;
   }
 
   /**
-   * Ingestion that happens off the event loop counts too: `source` gives its pressure (0 to 1) at
-   * each sample, and the gauge reads the highest. A batch worker loading a file leaves the loop
-   * idle, yet the followers would take the cores it needs.
+   * Ingestion that happens off the event loop counts too: while `loading` says a bulk load (a
+   * batch file being written by its worker) runs, the gauge reads saturated, however idle the
+   * loop, and followers can tell (`bulkLoadOf`): they step back further than for a busy loop,
+   * since they fall behind a bulk load anyway.
    *
    * @example
-   *   gauge.addPressure(() => (batches.loading ? 1 : 0));
+   *   gauge.addBulkLoad(() => batches.loading);
    */
-  addPressure(source: () => number): void {
-    this.sources.push(source);
+  addBulkLoad(loading: () => boolean): void {
+    this.bulkLoads.push(loading);
   }
 
   stop(): void {
@@ -104,6 +106,11 @@ export function loadOf(cell: SharedArrayBuffer | undefined): number {
   return cell ? Atomics.load(new Int32Array(cell), 0) / SCALE : 0;
 }
 
+/** Whether a bulk load runs, from a gauge's cell (false when there is no cell). */
+export function bulkLoadOf(cell: SharedArrayBuffer | undefined): boolean {
+  return cell ? Atomics.load(new Int32Array(cell), 1) === 1 : false;
+}
+
 /** Event-loop utilization from which followers step back: the loop has almost no idle time left. */
 export const SATURATED = 0.9;
 
@@ -116,6 +123,15 @@ const REST_PER_WORK = 3;
  * the ratio was worse: per-slice costs left the projector behind.
  */
 const MAX_REST_MS = 25;
+
+/**
+ * While a bulk load runs, a follower that is behind works one part and rests nine, up to 100 ms:
+ * it cannot keep up with a batch file anyway (~100,000 rows/s against ~20,000 projected), and
+ * what it does not project during the load it projects after, when the cores are free. Streaming
+ * records logged meanwhile wait behind the batch's rows in the log either way.
+ */
+const BULK_REST_PER_WORK = 9;
+const BULK_MAX_REST_MS = 100;
 
 /**
  * Pacing for a thread following the record log (the profile projector): while the main event
@@ -137,6 +153,7 @@ export class FollowerPace {
     private readonly load: () => number,
     private readonly urgent: () => boolean = () => false,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly bulk: () => boolean = () => false,
   ) {}
 
   /**
@@ -149,7 +166,8 @@ export class FollowerPace {
     const now = performance.now();
     const worked = this.workStarted > 0 ? now - this.workStarted : 0;
     if (worked > 0 && behind && !this.urgent() && this.load() >= SATURATED) {
-      await this.sleep(Math.min(MAX_REST_MS, Math.max(1, worked * REST_PER_WORK)));
+      const [perWork, most] = this.bulk() ? [BULK_REST_PER_WORK, BULK_MAX_REST_MS] : [REST_PER_WORK, MAX_REST_MS];
+      await this.sleep(Math.min(most, Math.max(1, worked * perWork)));
     }
     this.workStarted = performance.now();
   }
