@@ -136,11 +136,11 @@ const BULK_MAX_REST_MS = 100;
 /**
  * Pacing for a thread following the record log (the profile projector): while the main event
  * loop is saturated and the follower is behind, it rests three times as long as its last slice of
- * work took, before the next one (never more than 25 ms), so ingestion and requests get the CPU
- * first; otherwise it runs flat out. Unlike a lower
- * OS priority, it rests only between slices, never while holding SQLite's write lock, so the
- * event loop never waits for a starved follower. Someone waiting for the follower to catch up
- * (`urgent`) turns resting off.
+ * work took, before the next one (never more than 25 ms; nine times, up to 100 ms, while `bulk`
+ * says a batch file loads), so ingestion and requests get the CPU first; otherwise it runs flat
+ * out. Unlike a lower OS priority, it rests only between slices, never while holding SQLite's
+ * write lock, so the event loop never waits for a starved follower. Someone waiting for the
+ * follower to catch up (`urgent`) turns resting off.
  *
  * @example
  *   const pace = new FollowerPace(() => loadOf(workerData.load));
