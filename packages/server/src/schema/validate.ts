@@ -10,6 +10,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { pointerToPath, type FieldError } from '../errors.ts';
 import { toJsonSchema, type ComposableSchema } from './compose.ts';
+import { isDateTime, isFullDate } from './date-formats.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under some loaders.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -19,6 +20,9 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
 addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
+// The same answers without a regular expression per date (`date-formats.ts`).
+ajv.addFormat('date', isFullDate);
+ajv.addFormat('date-time', isDateTime);
 
 /** `an email`, `a date-time`. */
 function withArticle(word: string): string {
