@@ -311,7 +311,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
     // enough, and a batch never waits for projection (the lag sits in the log, not in memory).
     onChunkWritten: () => projector.nudge(),
   });
-  // While a batch loads, the followers of the log step back as they do for a saturated event loop.
+  // While a batch loads, the followers of the log step back further than for a saturated event loop.
   loopGauge.addBulkLoad(() => batches.loading);
 
   const lake = await Lake.open({

@@ -42,7 +42,6 @@ const activity = new ProjectorActivity(data.activity);
 const pace = new FollowerPace(
   () => loadOf(data.load),
   () => waitingForCatchUp > 0,
-  undefined,
   () => bulkLoadOf(data.load),
 );
 const db = openSqlite(data.databasePath, data.durability, data.autoCheckpointPages, undefined, data.writeGate && new WriteGate(data.writeGate, 'background'));

@@ -72,7 +72,7 @@ test('a follower behind rests three times its last slice while the loop is satur
   let load = 0.95;
   let urgent = false;
   const rests: number[] = [];
-  const pace = new FollowerPace(() => load, () => urgent, async (ms) => void rests.push(ms));
+  const pace = new FollowerPace(() => load, () => urgent, () => false, async (ms) => void rests.push(ms));
   await pace.beforeWork(); // the first slice has no work behind it
   assert.deepEqual(rests, []);
   busy(4);
@@ -103,7 +103,7 @@ test('a follower behind rests three times its last slice while the loop is satur
 test('while a bulk load runs, a follower behind rests nine times its last slice, up to 100 ms', async () => {
   let bulk = true;
   const rests: number[] = [];
-  const pace = new FollowerPace(() => 1, () => false, async (ms) => void rests.push(ms), () => bulk);
+  const pace = new FollowerPace(() => 1, () => false, () => bulk, async (ms) => void rests.push(ms));
   await pace.beforeWork();
   busy(4);
   await pace.beforeWork();

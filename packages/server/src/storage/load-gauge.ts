@@ -143,7 +143,7 @@ const BULK_MAX_REST_MS = 100;
  * follower to catch up (`urgent`) turns resting off.
  *
  * @example
- *   const pace = new FollowerPace(() => loadOf(workerData.load));
+ *   const pace = new FollowerPace(() => loadOf(workerData.load), () => false, () => bulkLoadOf(workerData.load));
  *   for (const slice of slices) { await pace.beforeWork(); apply(slice); }
  */
 export class FollowerPace {
@@ -152,8 +152,8 @@ export class FollowerPace {
   constructor(
     private readonly load: () => number,
     private readonly urgent: () => boolean = () => false,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     private readonly bulk: () => boolean = () => false,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   /**
