@@ -116,7 +116,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const total = (finished - started) / 1000;
-    const stored = sqlite.prepare('SELECT count(*) FROM audience_memberships').pluck().get() as number;
+    const stored = sqlite.prepare('SELECT count(*) FROM profile_memberships, json_each(memberships)').pluck().get() as number;
     if (stored !== result.written) throw new Error(`wrote ${result.written} memberships but ${stored} are stored`);
     const perAudience = result.counts.map((c) => `${c.audienceId} ${formatInteger(c.total)}`).join(', ');
     say(NAME, `members per audience: ${perAudience}`);

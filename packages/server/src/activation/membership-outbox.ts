@@ -53,6 +53,7 @@ export class MembershipOutbox {
       forProfile: (sandboxId, profileId) => memberships.forProfile(sandboxId, profileId),
       forProfiles: (sandboxId, profileIds) => memberships.forProfiles(sandboxId, profileIds),
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
+      byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
       put: async (sandboxId, batch) => {
         try {
           commit(sandboxId, batch);

@@ -22,8 +22,8 @@ import { gatherEventLists } from './event-lists.ts';
 const IDENTITIES_PER_CHUNK = 200;
 /** Most recent events of a person read for evaluation (the streaming engine reads as many). */
 export const EVENT_HISTORY = 1_000;
-/** Memberships read per page. */
-const MEMBERSHIP_PAGE = 10_000;
+/** Profiles whose memberships are read per page. */
+const MEMBERSHIP_PAGE = 2_000;
 
 const POLICY_TABLES = [PQL_TABLES.profiles, PQL_TABLES.events, PQL_TABLES.eventLists] as const;
 
@@ -110,9 +110,10 @@ export class JobInterrupted extends Error {
 }
 
 /**
- * Loads the memberships held before the job: those of the evaluated audiences into
- * `job_current_members` (the baseline of transitions), and those of audiences the job reads
- * through inSegment but does not evaluate into `pql_segment_members`.
+ * Loads the memberships held before the job, in one pass over the sandbox's profiles: the current
+ * ones (realized or existing) of the evaluated audiences into `job_current_members` (the baseline
+ * of transitions), and those of audiences the job reads through inSegment but does not evaluate
+ * into `pql_segment_members`, once under each name the job's audiences use for them.
  *
  * @example
  *   await loadCurrentMemberships(connection, memberships, sandboxId, ['aud_1'], [{ id: 'aud_0', names: ['aud_0', 'VIPs'] }]);
@@ -124,28 +125,26 @@ export async function loadCurrentMemberships(
   evaluated: readonly string[],
   readOnly: readonly { id: string; names: readonly string[] }[],
 ): Promise<void> {
+  const wanted = new Set(evaluated);
+  const namesOf = new Map(readOnly.map((a) => [a.id, a.names]));
+  if (wanted.size === 0 && namesOf.size === 0) return;
   const current = await connection.createAppender(JOB_TABLES.current);
   const segments = await connection.createAppender(PQL_TABLES.segmentMembers);
   try {
-    for (const audienceId of evaluated) {
-      for await (const page of pages(memberships, sandboxId, audienceId)) {
-        for (const m of page) {
-          current.appendVarchar(audienceId);
+    for await (const page of pages(memberships, sandboxId)) {
+      for (const m of page) {
+        if (m.status === 'exited') continue;
+        if (wanted.has(m.audienceId)) {
+          current.appendVarchar(m.audienceId);
           current.appendVarchar(m.profileId);
           current.appendVarchar(m.status);
           current.appendBigInt(BigInt(m.lastQualificationTime));
           current.endRow();
         }
-      }
-    }
-    for (const { id, names } of readOnly) {
-      for await (const page of pages(memberships, sandboxId, id)) {
-        for (const m of page) {
-          for (const name of names) {
-            segments.appendVarchar(m.profileId);
-            segments.appendVarchar(name);
-            segments.endRow();
-          }
+        for (const name of namesOf.get(m.audienceId) ?? []) {
+          segments.appendVarchar(m.profileId);
+          segments.appendVarchar(name);
+          segments.endRow();
         }
       }
     }
@@ -155,10 +154,11 @@ export async function loadCurrentMemberships(
   }
 }
 
-async function* pages(memberships: MembershipStore, sandboxId: string, audienceId: string) {
+/** Every membership of the sandbox, page by page of profiles, with an event-loop turn between pages. */
+async function* pages(memberships: MembershipStore, sandboxId: string) {
   let after: string | undefined;
   for (;;) {
-    const page = await memberships.members(sandboxId, audienceId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
+    const page = await memberships.byProfile(sandboxId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
     if (page.length === 0) return;
     yield page;
     after = page[page.length - 1].profileId;

@@ -46,3 +46,60 @@ test('an upsert replaces status and times; deleting an audience or a sandbox for
   assert.deepEqual(await store.forProfile('sbx1', 'p1'), []);
   assert.equal((await store.forProfile('sbx2', 'p1')).length, 1);
 });
+
+test("members of one audience page in profile order past profiles outside it; byProfile reads every audience's in one pass", async () => {
+  const store = new SqliteMembershipStore(openSqlite(':memory:'));
+  const id = (i: number) => `p${String(i).padStart(4, '0')}`;
+  // 'sparse' holds every 97th profile, 'dense' all of them; one profile has left 'sparse'.
+  const rows = Array.from({ length: 1000 }, (_, i) => [row('dense', id(i)), ...(i % 97 === 0 ? [row('sparse', id(i), i === 97 ? 'exited' : 'existing')] : [])]).flat();
+  await store.put('sbx1', rows);
+  await store.put('sbx2', [row('sparse', id(5))]);
+
+  const pages: string[][] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.members('sbx1', 'sparse', { limit: 4, ...(after ? { afterProfileId: after } : {}) });
+    if (page.length === 0) break;
+    pages.push(page.map((m) => m.profileId));
+    after = page[page.length - 1].profileId;
+  }
+  assert.deepEqual(pages, [[id(0), id(194), id(291), id(388)], [id(485), id(582), id(679), id(776)], [id(873), id(970)]]);
+  assert.deepEqual((await store.members('sbx1', 'sparse', { limit: 10, statuses: ['exited'] })).map((m) => [m.profileId, m.status]), [[id(97), 'exited']]);
+  assert.deepEqual(await store.members('sbx1', 'nobody', { limit: 10 }), []);
+
+  const first = await store.byProfile('sbx1', { limit: 98 });
+  assert.equal(new Set(first.map((m) => m.profileId)).size, 98);
+  assert.equal(first.length, 98 + 2, 'profiles 0 and 97 hold both audiences');
+  const rest = await store.byProfile('sbx1', { limit: 10_000, afterProfileId: first[first.length - 1].profileId });
+  assert.equal(first.length + rest.length, rows.length);
+  assert.deepEqual(await store.byProfile('sbx2', { limit: 10 }), [row('sparse', id(5))]);
+});
+
+test('memberships stored one row per (audience, profile) by an earlier version move to one row per profile', async () => {
+  const db = openSqlite(':memory:');
+  db.exec(`CREATE TABLE schema_migrations (domain TEXT PRIMARY KEY, version INTEGER NOT NULL);
+    INSERT INTO schema_migrations VALUES ('memberships', 1);
+    CREATE TABLE audience_memberships (sandbox_id TEXT NOT NULL, audience_id TEXT NOT NULL, profile_id TEXT NOT NULL,
+      status TEXT NOT NULL, last_qualification_time INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      PRIMARY KEY (sandbox_id, audience_id, profile_id)) WITHOUT ROWID;
+    INSERT INTO audience_memberships VALUES ('sbx1', 'a1', 'p1', 'realized', 1000, 2000), ('sbx1', 'a2', 'p1', 'exited', 500, 2500),
+      ('sbx1', 'a1', 'p2', 'existing', 700, 2000), ('sbx2', 'a1', 'p1', 'realized', 900, 900);`);
+  const store = new SqliteMembershipStore(db);
+  assert.deepEqual((await store.forProfile('sbx1', 'p1')).sort((a, b) => a.audienceId.localeCompare(b.audienceId)), [
+    { profileId: 'p1', audienceId: 'a1', status: 'realized', lastQualificationTime: 1000, updatedAt: 2000 },
+    { profileId: 'p1', audienceId: 'a2', status: 'exited', lastQualificationTime: 500, updatedAt: 2500 },
+  ]);
+  assert.deepEqual((await store.members('sbx1', 'a1', { limit: 10 })).map((m) => m.profileId), ['p1', 'p2']);
+  assert.deepEqual(await store.get('sbx2', 'p1', 'a1'), { profileId: 'p1', audienceId: 'a1', status: 'realized', lastQualificationTime: 900, updatedAt: 900 });
+  assert.equal(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'audience_memberships'`).pluck().get(), 0);
+});
+
+test('deleting the last audience of a profile leaves no row behind', async () => {
+  const db = openSqlite(':memory:');
+  const store = new SqliteMembershipStore(db);
+  await store.put('sbx1', [row('a1', 'p1'), row('a1', 'p2'), row('a2', 'p2')]);
+  await store.deleteAudience('sbx1', 'a1');
+  assert.deepEqual(db.prepare('SELECT profile_id FROM profile_memberships').pluck().all(), ['p2']);
+  assert.deepEqual((await store.forProfile('sbx1', 'p2')).map((m) => m.audienceId), ['a2']);
+  await assert.rejects(store.deleteAudience('sbx1', 'a"1'), /double quote/);
+});

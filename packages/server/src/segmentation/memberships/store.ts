@@ -21,6 +21,12 @@ export interface MembershipStore {
    * default, or only those of the given statuses (e.g. `['exited']`).
    */
   members(sandboxId: string, audienceId: string, options: { limit: number; afterProfileId?: string; statuses?: readonly MembershipStatus[] }): Promise<Membership[]>;
+  /**
+   * Every membership (any status, any audience) of the next `limit` profiles holding one, in
+   * profile id order after `afterProfileId`: one pass over a sandbox reads them all (a batch job's
+   * baseline), where `members` would pass once per audience.
+   */
+  byProfile(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<Membership[]>;
   put(sandboxId: string, memberships: readonly Membership[]): Promise<void>;
   deleteAudience(sandboxId: string, audienceId: string): Promise<void>;
   deleteProfile(sandboxId: string, profileId: string): Promise<void>;
