@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseOrThrow } from '../packages/server/src/segmentation/pql/parser.ts';
 import { PQL_TABLES } from '../packages/server/src/segmentation/sql/input-layout.ts';
 import { gatherEventLists } from '../packages/server/src/segmentation/jobs/event-lists.ts';
+import { eventFieldsFor } from '../packages/server/src/segmentation/sql/event-fields.ts';
 import { openPqlDatabase } from '../packages/server/src/segmentation/sql/test-support.ts';
 import { JOB_DDL, type BatchAudience } from '../packages/server/src/segmentation/jobs/batch-evaluation.ts';
 import { evaluateAndWrite } from '../packages/server/src/segmentation/jobs/evaluate-and-write.ts';
@@ -102,14 +103,16 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     const busyBefore = readMachineBusy();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    await gatherEventLists(db.connection);
+    // As a job does: the event lists carry the fields its audiences read (sql/event-fields.ts).
+    const eventFields = eventFieldsFor(audiences.map((a) => ({ ast: a.ast, now: NOW })));
+    await gatherEventLists(db.connection, eventFields);
     const prepared = performance.now();
     const extra = Number(process.env.BENCH_BATCH_CONNECTIONS ?? '2') > 1 ? [await db.instance.connect()] : [];
-    const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra });
+    const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra, eventFields });
     const finished = performance.now();
     // After the write, a job looks ahead for people who will enter its clock-reading streaming audiences with time alone.
     const timed = audiences.filter((a) => usesClock(a.ast)).map((a) => ({ id: a.id, ast: a.ast, policyId: a.policyId, lookaheadMs: entryLookahead(a.ast) }));
-    const entrants = await futureEntrants(db.connection, timed, NOW, async () => undefined);
+    const entrants = await futureEntrants(db.connection, timed, NOW, async () => undefined, eventFields);
     const lookaheadSeconds = (performance.now() - finished) / 1000;
     for (const c of extra) c.closeSync();
     const busy = readMachineBusy();

@@ -11,6 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
+import type { EventFields } from '../sql/event-fields.ts';
 import { isEntryOrExit } from '../memberships/transitions.ts';
 import { countTransitions, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { JobInterrupted } from './job-input.ts';
@@ -28,6 +29,8 @@ export interface EvaluateAndWriteOptions {
   useInput: (policyId: string) => Promise<void>;
   /** More connections to the same DuckDB database, to run audiences side by side. */
   extraConnections?: readonly DuckDBConnection[];
+  /** The fields the input's event lists were gathered with (sql/event-fields.ts). */
+  eventFields?: EventFields;
   /** Membership rows per write transaction (default WRITE_BATCH). */
   writeBatch?: number;
   shouldStop?: () => boolean;
@@ -51,7 +54,12 @@ export async function evaluateAndWrite(
   options: EvaluateAndWriteOptions,
 ): Promise<EvaluateAndWriteResult> {
   const evaluateStarted = performance.now();
-  await evaluateLevels(connection, audiences, { now: options.now, useInput: options.useInput, ...(options.extraConnections ? { extraConnections: options.extraConnections } : {}) });
+  await evaluateLevels(connection, audiences, {
+    now: options.now,
+    useInput: options.useInput,
+    ...(options.extraConnections ? { extraConnections: options.extraConnections } : {}),
+    ...(options.eventFields ? { eventFields: options.eventFields } : {}),
+  });
   const counts = await countTransitions(connection, audiences.map((a) => a.id));
   const writeStarted = performance.now();
   let written = 0;

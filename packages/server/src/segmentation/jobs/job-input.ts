@@ -15,6 +15,7 @@ import type { ProfileService } from '../../profile/service.ts';
 import { PQL_TABLES, appendProfileRows } from '../sql/input-layout.ts';
 import type { XdmEvent } from '../pql/cases.ts';
 import type { MembershipStore } from '../memberships/store.ts';
+import type { EventFields } from '../sql/event-fields.ts';
 import { JOB_TABLES } from './batch-evaluation.ts';
 import { gatherEventLists } from './event-lists.ts';
 
@@ -40,6 +41,8 @@ export class JobInput {
     private readonly profiles: ProfileService,
     private readonly sandboxId: string,
     private readonly shouldStop: () => boolean = () => false,
+    /** The fields of events the job's audiences read (sql/event-fields.ts); whole events without it. */
+    private readonly eventFields?: EventFields,
   ) {}
 
   /** Makes the `pql_*` tables hold this policy's profiles (materializing them on first use). */
@@ -96,7 +99,7 @@ export class JobInput {
       profileAppender.closeSync();
       eventAppender.closeSync();
     }
-    await gatherEventLists(connection);
+    await gatherEventLists(connection, this.eventFields);
     return seenProfiles.size;
   }
 }

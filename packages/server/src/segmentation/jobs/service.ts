@@ -22,6 +22,7 @@ import { changesWithTime } from '../memberships/job-handover.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
 import { analyze, parseOrThrow } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
+import { eventFieldsFor } from '../sql/event-fields.ts';
 import { createPqlInputTables } from '../sql/input-layout.ts';
 import { installPqlFunctions } from '../sql/prelude.ts';
 import { JOB_DDL, type BatchAudience } from './batch-evaluation.ts';
@@ -217,9 +218,12 @@ export class AudienceJobService {
       for (const statement of JOB_DDL) await connection.run(statement);
       const ids = plan.audiences.map((a) => a.id);
       await loadCurrentMemberships(connection, memberships, sandboxId, ids, plan.readOnly);
-      const input = new JobInput(connection, this.deps.profiles, sandboxId, () => this.stopping);
+      // Events are gathered with the fields the job's audiences read, not their whole bodies (sql/event-fields.ts).
+      const eventFields = eventFieldsFor(plan.audiences.map((a) => ({ ast: a.ast, now })));
+      const input = new JobInput(connection, this.deps.profiles, sandboxId, () => this.stopping, eventFields);
       const { counts, evaluateMs, writeMs } = await evaluateAndWrite(connection, memberships, sandboxId, plan.audiences, {
         now,
+        eventFields,
         useInput: (policyId) => input.use(policyId),
         extraConnections,
         writeBatch: this.options.writeBatch ?? WRITE_BATCH,
@@ -231,7 +235,7 @@ export class AudienceJobService {
       if (plan.lookahead.length > 0 && this.entrantListeners.length > 0) {
         // The memberships are written: a failed look-ahead costs future entries their timers, not the job.
         try {
-          const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId));
+          const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId), eventFields);
           if (entrants.length > 0) for (const listener of this.entrantListeners) listener(sandboxId, entrants);
         } catch (err) {
           if (err instanceof JobInterrupted) throw err;

@@ -99,10 +99,10 @@ function compilePath(node: FieldLookup, ctx: CompileContext): SqlValue {
   }
   if (base.nodeType === 'parameterReference' && base.position === 1 && fields[0] === 'xEvent') {
     ctx.state.readsEvents = true;
-    return lookupFields({ kind: 'events', sql: ROOTS.events }, fields.slice(1));
+    return lookupFields({ kind: 'events', sql: ROOTS.events }, fields.slice(1), false, ctx.state.eventFields);
   }
   const root = ctx.compile(base, ctx);
-  return lookupFields(root, fields, root.sql === ROOTS.profile);
+  return lookupFields(root, fields, root.sql === ROOTS.profile, ctx.state.eventFields);
 }
 
 /** `exists`/`select`: some binding satisfies every condition; `forall`: every binding does. */

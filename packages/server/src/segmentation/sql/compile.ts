@@ -11,6 +11,7 @@
  */
 import type { Expr } from '../pql/ast.ts';
 import { compileExpr } from './compile-expr.ts';
+import type { EventFields } from './event-fields.ts';
 import { rootContext } from './context.ts';
 import { PQL_TABLES } from './input-layout.ts';
 import { sqlString } from './sql-text.ts';
@@ -23,6 +24,8 @@ export interface CompileToSqlOptions {
   mode?: 'audience' | 'value';
   /** Restrict to one profile (tests, previews). */
   profileId?: string;
+  /** The fields the event lists were gathered with (event-fields.ts); events hold their whole body without it. */
+  eventFields?: EventFields;
 }
 
 export interface CompiledSql {
@@ -44,7 +47,7 @@ export interface CompiledSql {
 export function compileToSql(ast: Expr, options: CompileToSqlOptions): CompiledSql {
   const now = typeof options.now === 'number' ? options.now : Date.parse(options.now);
   if (!Number.isFinite(now)) throw new Error(`invalid evaluation instant: ${String(options.now)}`);
-  const ctx = rootContext(now, compileExpr);
+  const ctx = rootContext(now, compileExpr, options.eventFields);
   const value = compileExpr(ast, ctx);
   const joins = [
     ctx.state.readsEvents ? `LEFT JOIN ${PQL_TABLES.eventLists} ev ON ev.profile_id = p.profile_id` : '',

@@ -8,6 +8,7 @@
  *   ctx.state.param(1750258800000);  // '$t0'
  */
 import type { Expr } from '../pql/ast.ts';
+import type { EventFields } from './event-fields.ts';
 import type { SqlValue } from './values.ts';
 
 /** Column expressions of the three inputs inside a compiled query. */
@@ -19,6 +20,8 @@ export const ROOTS = {
 
 export class CompileState {
   readonly params: Record<string, number> = {};
+  /** The fields events were gathered with, when a job narrowed them (event-fields.ts); else events hold their body. */
+  eventFields: EventFields | undefined;
   readsEvents = false;
   readsSegments = false;
   private nextParam = 0;
@@ -47,8 +50,10 @@ export interface CompileContext {
   compile: (node: Expr, ctx: CompileContext) => SqlValue;
 }
 
-export function rootContext(now: number, compile: CompileContext['compile']): CompileContext {
-  return { now, scopes: [], vars: new Map(), state: new CompileState(), compile };
+export function rootContext(now: number, compile: CompileContext['compile'], eventFields?: EventFields): CompileContext {
+  const state = new CompileState();
+  state.eventFields = eventFields;
+  return { now, scopes: [], vars: new Map(), state, compile };
 }
 
 /** The context inside a lambda over a list: the element becomes the innermost implicit scope. */

@@ -13,7 +13,9 @@ import { PQL_CASES, type JsonValue, type XdmEvent } from '../pql/cases.ts';
 import { parseOrThrow } from '../pql/parser.ts';
 import { compileExpression } from '../evaluate/compile.ts';
 import { toJsonValue } from '../evaluate/values.ts';
+import { gatherEventLists } from '../jobs/event-lists.ts';
 import { compileToSql } from './compile.ts';
+import { eventFieldsFor, type EventFields } from './event-fields.ts';
 import { loadPqlInput, preparePqlInput, type PqlInputProfile } from './input-layout.ts';
 import { openPqlDatabase, runConcurrently, type PqlDatabase } from './test-support.ts';
 
@@ -93,6 +95,45 @@ before(async () => {
   }));
 });
 after(() => db.close());
+
+/** Each case's rows over the same batch with its events gathered as a job gathers them for `fields`. */
+async function rowsWithEventFields(cases: readonly number[], fields: EventFields): Promise<Map<number, unknown[][]>> {
+  const narrowed = await openPqlDatabase();
+  try {
+    await loadPqlInput(narrowed.connection, batch);
+    await gatherEventLists(narrowed.connection, fields);
+    const rows = await runConcurrently(narrowed, cases.map((index) => async (connection) => {
+      const c = PQL_CASES[index];
+      const compiled = compileToSql(parseOrThrow(c.pql), { now: c.now, mode: typeof c.expected === 'boolean' ? 'audience' : 'value', eventFields: fields });
+      return (await connection.runAndReadAll(compiled.sql, compiled.params)).getRows() as unknown[][];
+    }));
+    return new Map(cases.map((index, i) => [index, rows[i]]));
+  } finally {
+    narrowed.close();
+  }
+}
+
+test('events gathered with only the fields the audiences read give every case the same rows as whole events', async () => {
+  const compiles = PQL_CASES.map((_, index) => index).filter((index) => !('error' in results[index]));
+  const queries = (cases: readonly number[]) =>
+    cases.map((index) => ({ ast: parseOrThrow(PQL_CASES[index].pql), now: Date.parse(PQL_CASES[index].now), mode: typeof PQL_CASES[index].expected === 'boolean' ? ('audience' as const) : ('value' as const) }));
+  // No case uses an event as a whole, so the body is left out; gathered a second time with it
+  // (as when some other audience of a job needs it), the fields must read the same.
+  const narrow = eventFieldsFor(queries(compiles));
+  assert.equal(narrow.keepsBody, false);
+  assert.match(narrow.struct(), /f\d+ JSON/, 'some case reads a field of an event body');
+  const withBody = narrow.fixed(true);
+  const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+  for (const fields of [narrow, withBody]) {
+    const cases = compiles;
+    const narrowed = await rowsWithEventFields(cases, fields);
+    for (const index of cases) {
+      const whole = results[index];
+      assert.ok('rows' in whole);
+      assert.deepEqual(sorted(narrowed.get(index) ?? []), sorted(whole.rows), `${PQL_CASES[index].pql} (events ${fields.struct()})`);
+    }
+  }
+});
 
 PQL_CASES.forEach((c, index) => {
   test(`SQL agrees with the evaluator on random profiles: ${c.name}`, () => {

@@ -7,25 +7,37 @@
  *   lookupFields({ kind: 'json', sql: 'p.attributes' }, ['homeAddress', 'countryCode'], true).sql;
  *   // "coalesce(json_extract(p.attributes, '/homeAddress/countryCode'), pql_field(pql_field(p.attributes, 'homeAddress'), 'countryCode'))"
  */
+import type { EventFields } from './event-fields.ts';
 import { isArrayIndexLike, jsonPointer, sqlString } from './sql-text.ts';
 import { NULL_JSON, type SqlValue } from './values.ts';
 
 /**
  * Reads `fields` from a value. On JSON this is one JSON Pointer (fast, exact while the path
- * crosses only objects) falling back to a step-by-step walk that projects over arrays.
+ * crosses only objects) falling back to a step-by-step walk that projects over arrays. On events,
+ * the same read of the body, or the event's field holding its result when the lists were gathered
+ * with `eventFields`.
  */
-export function lookupFields(root: SqlValue, fields: readonly string[], rootIsObject = false): SqlValue {
+export function lookupFields(root: SqlValue, fields: readonly string[], rootIsObject = false, eventFields?: EventFields): SqlValue {
   if (fields.length === 0) return root;
+  const fromBody = (event: string, path: readonly string[]) => (eventFields ? `${event}.${eventFields.field(path)}` : jsonPath(`${event}.body`, path, true));
   switch (root.kind) {
     case 'json': return { kind: 'json', sql: jsonPath(root.sql, fields, rootIsObject) };
     case 'event': {
-      const value: SqlValue = { kind: 'json', sql: jsonPath(`${root.sql}.body`, fields, true) };
-      if (fields.length === 1 && fields[0] === 'eventType') value.fastStr = `${root.sql}.event_type`;
-      if (fields.length === 1 && fields[0] === 'timestamp') value.fastTime = `${root.sql}.ts_ms`;
-      return value;
+      const typed = fields.length === 1 && (fields[0] === 'eventType' || fields[0] === 'timestamp');
+      if (!typed || !eventFields) {
+        const value: SqlValue = { kind: 'json', sql: fromBody(root.sql, fields) };
+        if (typed) Object.assign(value, fields[0] === 'eventType' ? { fastStr: `${root.sql}.event_type` } : { fastTime: `${root.sql}.ts_ms` });
+        return value;
+      }
+      // `eventType = "x"` and time windows read the typed columns; the JSON value (a field of the
+      // event, extracted at gathering) is asked for only when the value is used as JSON, so an
+      // audience that only compares them adds no field to gather.
+      const event = root.sql;
+      const value = fields[0] === 'eventType' ? { kind: 'json' as const, fastStr: `${event}.event_type` } : { kind: 'json' as const, fastTime: `${event}.ts_ms` };
+      return Object.defineProperty(value, 'sql', { enumerable: true, get: () => fromBody(event, fields) }) as SqlValue;
     }
     case 'events': {
-      const first = `flatten(list_transform(${root.sql}, lambda pql_e: coalesce(pql_items(${jsonPath('pql_e.body', [fields[0]], true)}), []::JSON[])))`;
+      const first = `flatten(list_transform(${root.sql}, lambda pql_e: coalesce(pql_items(${fromBody('pql_e', [fields[0]])}), []::JSON[])))`;
       return lookupFields({ kind: 'list', sql: first }, fields.slice(1));
     }
     case 'list':
@@ -39,10 +51,11 @@ export function lookupFields(root: SqlValue, fields: readonly string[], rootIsOb
   }
 }
 
-export function jsonPath(sql: string, fields: readonly string[], rootIsObject: boolean): string {
+/** `fields` read from JSON `sql`; `pointed`, when given, is `sql` already read at the fields' JSON Pointer. */
+export function jsonPath(sql: string, fields: readonly string[], rootIsObject: boolean, pointed?: string): string {
   const slow = fields.reduce((acc, f) => `pql_field(${acc}, ${sqlString(f)})`, sql);
   if (fields.some(isArrayIndexLike)) return slow;
-  const fast = `json_extract(${sql}, ${sqlString(jsonPointer(fields))})`;
+  const fast = pointed ?? `json_extract(${sql}, ${sqlString(jsonPointer(fields))})`;
   if (fields.length === 1 && rootIsObject) return fast;
   return `coalesce(${fast}, ${slow})`;
 }

@@ -7,7 +7,6 @@
  * @example
  *   asNumber({ kind: 'json', sql: "json_extract(p.attributes, '/age')" });  // "pql_num(json_extract(p.attributes, '/age'))"
  */
-import { EVENT_STRUCT } from './input-layout.ts';
 
 /**
  * - `bool`: BOOLEAN, never NULL; `num`: DOUBLE; `str`: VARCHAR; `time`: BIGINT epoch ms (an instant);
@@ -104,9 +103,12 @@ export function asList(v: SqlValue): SqlValue {
   return { kind: 'list', sql: `CASE WHEN ${isPresent(v)} THEN [${asJson(v)}] END` };
 }
 
-/** An empty list of the same kind, for COALESCE. */
+/**
+ * An empty list of the same kind, for COALESCE. An empty list of events takes its element type
+ * from the list it stands in for (events may be gathered with other fields, event-fields.ts).
+ */
 export function emptyList(kind: 'list' | 'events'): string {
-  return kind === 'events' ? `[]::${EVENT_STRUCT}[]` : '[]::JSON[]';
+  return kind === 'events' ? '[]' : '[]::JSON[]';
 }
 
 /** The value as JSON (for lists of values, object literals, results). */
