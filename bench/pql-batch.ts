@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseOrThrow } from '../packages/server/src/segmentation/pql/parser.ts';
 import { PQL_TABLES } from '../packages/server/src/segmentation/sql/input-layout.ts';
 import { gatherEventLists } from '../packages/server/src/segmentation/jobs/event-lists.ts';
-import { eventFieldsFor } from '../packages/server/src/segmentation/sql/event-fields.ts';
+import { inputFieldsFor } from '../packages/server/src/segmentation/sql/input-fields.ts';
 import { openPqlDatabase } from '../packages/server/src/segmentation/sql/test-support.ts';
 import { JOB_DDL, type BatchAudience } from '../packages/server/src/segmentation/jobs/batch-evaluation.ts';
 import { evaluateAndWrite } from '../packages/server/src/segmentation/jobs/evaluate-and-write.ts';
@@ -103,16 +103,17 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     const busyBefore = readMachineBusy();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    // As a job does: the event lists carry the fields its audiences read (sql/event-fields.ts).
-    const eventFields = eventFieldsFor(audiences.map((a) => ({ ast: a.ast, now: NOW })));
-    await gatherEventLists(db.connection, eventFields);
+    // As a job does: the input holds the fields of events and profiles its audiences read (sql/input-fields.ts).
+    const fields = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now: NOW })));
+    await gatherEventLists(db.connection, fields.events);
+    await db.connection.run(fields.profile.tableSql());
     const prepared = performance.now();
     const extra = Number(process.env.BENCH_BATCH_CONNECTIONS ?? '2') > 1 ? [await db.instance.connect()] : [];
-    const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra, eventFields });
+    const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra, fields });
     const finished = performance.now();
     // After the write, a job looks ahead for people who will enter its clock-reading streaming audiences with time alone.
     const timed = audiences.filter((a) => usesClock(a.ast)).map((a) => ({ id: a.id, ast: a.ast, policyId: a.policyId, lookaheadMs: entryLookahead(a.ast) }));
-    const entrants = await futureEntrants(db.connection, timed, NOW, async () => undefined, eventFields);
+    const entrants = await futureEntrants(db.connection, timed, NOW, async () => undefined, fields);
     const lookaheadSeconds = (performance.now() - finished) / 1000;
     for (const c of extra) c.closeSync();
     const busy = readMachineBusy();
@@ -129,7 +130,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
         { measure: `20 audiences × ${formatInteger(profiles)} profiles, memberships written`, value: `${total.toFixed(1)} s`, target: profiles === 1_000_000 ? '≤ 10 s' : undefined, met: profiles === 1_000_000 ? total <= 10 : undefined },
         { measure: 'profiles per second (all 20 audiences)', value: formatInteger(profiles / total) },
         { measure: 'CPU used by the job (all threads; least disturbed by other load)', value: `${cpuSeconds.toFixed(1)} s (${formatInteger(profiles / cpuSeconds)} profiles per CPU-second)` },
-        { measure: 'gathering event lists (once per job, as the job does)', value: `${((prepared - started) / 1000).toFixed(1)} s` },
+        { measure: 'gathering event lists and profile fields (once per job, as the job does)', value: `${((prepared - started) / 1000).toFixed(1)} s` },
         { measure: 'evaluating 20 audiences (one query each, dependency order)', value: `${(result.evaluateMs / 1000).toFixed(1)} s` },
         { measure: 'writing memberships to SQLite', value: `${(result.writeMs / 1000).toFixed(1)} s (${formatInteger(result.written / Math.max(result.writeMs / 1000, 0.001))} rows/s)` },
         { measure: 'memberships written', value: formatInteger(result.written) },

@@ -13,7 +13,7 @@
 import { BIGINT, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Expr } from '../pql/ast.ts';
 import { compileToSql } from '../sql/compile.ts';
-import type { EventFields } from '../sql/event-fields.ts';
+import type { InputFields } from '../sql/input-fields.ts';
 import { PQL_TABLES } from '../sql/input-layout.ts';
 import { sqlString } from '../sql/sql-text.ts';
 import type { Membership, MembershipStatus } from '../memberships/store.ts';
@@ -95,15 +95,15 @@ export async function evaluateLevels(
     useInput: (policyId: string) => Promise<void>;
     /** More connections to the same database: a level's audiences then run that many at a time. */
     extraConnections?: readonly DuckDBConnection[];
-    /** The fields the event lists were gathered with (sql/event-fields.ts). */
-    eventFields?: EventFields;
+    /** The fields the input was gathered with (sql/input-fields.ts). */
+    fields?: InputFields;
   },
 ): Promise<void> {
   for (const statement of JOB_DDL) await connection.run(statement);
   for (const level of dependencyLevels(audiences)) {
     for (const [policyId, group] of byMergePolicy(level)) {
       await options.useInput(policyId);
-      await evaluateGroup([connection, ...(options.extraConnections ?? [])], group, options.now, options.eventFields);
+      await evaluateGroup([connection, ...(options.extraConnections ?? [])], group, options.now, options.fields);
     }
     // Audiences of the next levels read this level's results through inSegment.
     for (const a of level) {
@@ -120,14 +120,14 @@ export async function evaluateLevels(
  * 1.5 (projections evaluate every predicate fully on every row; a WHERE clause lets DuckDB reorder
  * and short-circuit the conjuncts), so the single pass is over the materialized input, not the scan.
  */
-async function evaluateGroup(connections: readonly DuckDBConnection[], group: readonly BatchAudience[], now: number, eventFields: EventFields | undefined): Promise<void> {
+async function evaluateGroup(connections: readonly DuckDBConnection[], group: readonly BatchAudience[], now: number, fields: InputFields | undefined): Promise<void> {
   // Several at a time: while one query is planned (compiled audiences inline large macros) or
   // finishes on one thread, another keeps DuckDB's other threads busy.
   let next = 0;
   const work = async (connection: DuckDBConnection) => {
     while (next < group.length) {
       const audience = group[next++];
-      const compiled = compileToSql(audience.ast, { now, ...(eventFields ? { eventFields } : {}) });
+      const compiled = compileToSql(audience.ast, { now, ...(fields ? { fields } : {}) });
       await connection.run(`INSERT INTO ${JOB_TABLES.members} SELECT ${sqlString(audience.id)}, profile_id FROM (${compiled.sql})`, compiled.params);
     }
   };

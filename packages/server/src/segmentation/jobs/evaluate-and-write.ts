@@ -11,7 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
-import type { EventFields } from '../sql/event-fields.ts';
+import type { InputFields } from '../sql/input-fields.ts';
 import { isEntryOrExit } from '../memberships/transitions.ts';
 import { countTransitions, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { JobInterrupted } from './job-input.ts';
@@ -29,8 +29,8 @@ export interface EvaluateAndWriteOptions {
   useInput: (policyId: string) => Promise<void>;
   /** More connections to the same DuckDB database, to run audiences side by side. */
   extraConnections?: readonly DuckDBConnection[];
-  /** The fields the input's event lists were gathered with (sql/event-fields.ts). */
-  eventFields?: EventFields;
+  /** The fields the input was gathered with (sql/input-fields.ts). */
+  fields?: InputFields;
   /** Membership rows per write transaction (default WRITE_BATCH). */
   writeBatch?: number;
   shouldStop?: () => boolean;
@@ -58,7 +58,7 @@ export async function evaluateAndWrite(
     now: options.now,
     useInput: options.useInput,
     ...(options.extraConnections ? { extraConnections: options.extraConnections } : {}),
-    ...(options.eventFields ? { eventFields: options.eventFields } : {}),
+    ...(options.fields ? { fields: options.fields } : {}),
   });
   const counts = await countTransitions(connection, audiences.map((a) => a.id));
   const writeStarted = performance.now();

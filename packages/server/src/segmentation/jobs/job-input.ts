@@ -15,7 +15,8 @@ import type { ProfileService } from '../../profile/service.ts';
 import { PQL_TABLES, appendProfileRows } from '../sql/input-layout.ts';
 import type { XdmEvent } from '../pql/cases.ts';
 import type { MembershipStore } from '../memberships/store.ts';
-import type { EventFields } from '../sql/event-fields.ts';
+import type { InputFields } from '../sql/input-fields.ts';
+import { PROFILE_FIELDS_TABLE } from '../sql/profile-fields.ts';
 import { JOB_TABLES } from './batch-evaluation.ts';
 import { gatherEventLists } from './event-lists.ts';
 
@@ -41,8 +42,8 @@ export class JobInput {
     private readonly profiles: ProfileService,
     private readonly sandboxId: string,
     private readonly shouldStop: () => boolean = () => false,
-    /** The fields of events the job's audiences read (sql/event-fields.ts); whole events without it. */
-    private readonly eventFields?: EventFields,
+    /** The fields of events and profiles the job's audiences read (sql/input-fields.ts); whole documents without it. */
+    private readonly fields?: InputFields,
   ) {}
 
   /** Makes the `pql_*` tables hold this policy's profiles (materializing them on first use). */
@@ -62,7 +63,7 @@ export class JobInput {
   }
 
   private async rename(fromSuffix: string, toSuffix: string): Promise<void> {
-    for (const table of POLICY_TABLES) await this.connection.run(`ALTER TABLE ${table}${fromSuffix} RENAME TO ${table}${toSuffix}`);
+    for (const table of this.fields ? [...POLICY_TABLES, PROFILE_FIELDS_TABLE] : POLICY_TABLES) await this.connection.run(`ALTER TABLE ${table}${fromSuffix} RENAME TO ${table}${toSuffix}`);
   }
 
   private async materialize(policyId: string): Promise<number> {
@@ -99,7 +100,8 @@ export class JobInput {
       profileAppender.closeSync();
       eventAppender.closeSync();
     }
-    await gatherEventLists(connection, this.eventFields);
+    await gatherEventLists(connection, this.fields?.events);
+    if (this.fields) await connection.run(this.fields.profile.tableSql());
     return seenProfiles.size;
   }
 }

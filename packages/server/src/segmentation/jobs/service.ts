@@ -22,7 +22,7 @@ import { changesWithTime } from '../memberships/job-handover.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
 import { analyze, parseOrThrow } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
-import { eventFieldsFor } from '../sql/event-fields.ts';
+import { inputFieldsFor } from '../sql/input-fields.ts';
 import { createPqlInputTables } from '../sql/input-layout.ts';
 import { installPqlFunctions } from '../sql/prelude.ts';
 import { JOB_DDL, type BatchAudience } from './batch-evaluation.ts';
@@ -218,12 +218,12 @@ export class AudienceJobService {
       for (const statement of JOB_DDL) await connection.run(statement);
       const ids = plan.audiences.map((a) => a.id);
       await loadCurrentMemberships(connection, memberships, sandboxId, ids, plan.readOnly);
-      // Events are gathered with the fields the job's audiences read, not their whole bodies (sql/event-fields.ts).
-      const eventFields = eventFieldsFor(plan.audiences.map((a) => ({ ast: a.ast, now })));
-      const input = new JobInput(connection, this.deps.profiles, sandboxId, () => this.stopping, eventFields);
+      // The input holds the fields of events and profiles the job's audiences read, extracted once (sql/input-fields.ts).
+      const fields = inputFieldsFor(plan.audiences.map((a) => ({ ast: a.ast, now })));
+      const input = new JobInput(connection, this.deps.profiles, sandboxId, () => this.stopping, fields);
       const { counts, evaluateMs, writeMs } = await evaluateAndWrite(connection, memberships, sandboxId, plan.audiences, {
         now,
-        eventFields,
+        fields,
         useInput: (policyId) => input.use(policyId),
         extraConnections,
         writeBatch: this.options.writeBatch ?? WRITE_BATCH,
@@ -235,7 +235,7 @@ export class AudienceJobService {
       if (plan.lookahead.length > 0 && this.entrantListeners.length > 0) {
         // The memberships are written: a failed look-ahead costs future entries their timers, not the job.
         try {
-          const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId), eventFields);
+          const entrants = await futureEntrants(connection, plan.lookahead, now, (policyId) => input.use(policyId), fields);
           if (entrants.length > 0) for (const listener of this.entrantListeners) listener(sandboxId, entrants);
         } catch (err) {
           if (err instanceof JobInterrupted) throw err;

@@ -22,7 +22,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Expr } from '../pql/ast.ts';
 import { analyze } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
-import type { EventFields } from '../sql/event-fields.ts';
+import type { InputFields } from '../sql/input-fields.ts';
 import { sqlString } from '../sql/sql-text.ts';
 import { JOB_TABLES, byMergePolicy } from './batch-evaluation.ts';
 
@@ -64,8 +64,8 @@ export async function futureEntrants(
   audiences: readonly LookaheadAudience[],
   now: number,
   useInput: (policyId: string) => Promise<void>,
-  /** The fields the event lists were gathered with (sql/event-fields.ts). */
-  eventFields?: EventFields,
+  /** The fields the input was gathered with (sql/input-fields.ts). */
+  fields?: InputFields,
 ): Promise<{ audienceId: string; profileId: string }[]> {
   const found: { audienceId: string; profileId: string }[] = [];
   for (const [policyId, group] of byMergePolicy(audiences)) {
@@ -73,7 +73,7 @@ export async function futureEntrants(
     for (const audience of group) {
       const entrants = new Set<string>();
       for (const offset of audience.lookaheadMs) {
-        const later = compileToSql(audience.ast, { now: now + offset, ...(eventFields ? { eventFields } : {}) });
+        const later = compileToSql(audience.ast, { now: now + offset, ...(fields ? { fields } : {}) });
         const reader = await connection.runAndReadAll(
           `SELECT profile_id FROM (${later.sql}) EXCEPT SELECT profile_id FROM ${JOB_TABLES.members} WHERE audience_id = ${sqlString(audience.id)}`,
           later.params,

@@ -62,7 +62,7 @@ export function compileExpr(node: Expr, ctx: CompileContext): SqlValue {
       // Bind once: the value is computed a single time per row, then named inside a one-element list's lambda.
       const value = ctx.compile(node.value, ctx);
       const name = ctx.state.fresh('let');
-      const body = ctx.compile(node.body, withVariable(ctx, node.variable, { ...value, sql: name, fastStr: undefined, fastTime: undefined }));
+      const body = ctx.compile(node.body, withVariable(ctx, node.variable, { kind: value.kind, sql: name, ...(value.groupKind ? { groupKind: value.groupKind } : {}) }));
       return { ...body, sql: `list_transform([${value.sql}], lambda ${name}: ${body.sql})[1]` };
     }
     case 'aggregateOver': return compileAggregateOver(node, ctx);
@@ -99,10 +99,12 @@ function compilePath(node: FieldLookup, ctx: CompileContext): SqlValue {
   }
   if (base.nodeType === 'parameterReference' && base.position === 1 && fields[0] === 'xEvent') {
     ctx.state.readsEvents = true;
-    return lookupFields({ kind: 'events', sql: ROOTS.events }, fields.slice(1), false, ctx.state.eventFields);
+    return lookupFields({ kind: 'events', sql: ROOTS.events }, fields.slice(1), false, ctx.state.fields?.events);
   }
   const root = ctx.compile(base, ctx);
-  return lookupFields(root, fields, root.sql === ROOTS.profile, ctx.state.eventFields);
+  // A job extracted the profile paths its audiences read into columns (profile-fields.ts).
+  if (root.sql === ROOTS.profile && ctx.state.fields) return ctx.state.fields.profile.value(fields);
+  return lookupFields(root, fields, root.sql === ROOTS.profile, ctx.state.fields?.events);
 }
 
 /** `exists`/`select`: some binding satisfies every condition; `forall`: every binding does. */

@@ -11,9 +11,10 @@
  */
 import type { Expr } from '../pql/ast.ts';
 import { compileExpr } from './compile-expr.ts';
-import type { EventFields } from './event-fields.ts';
+import type { InputFields } from './input-fields.ts';
 import { rootContext } from './context.ts';
 import { PQL_TABLES } from './input-layout.ts';
+import { PROFILE_FIELDS_TABLE } from './profile-fields.ts';
 import { sqlString } from './sql-text.ts';
 import { asAudience, asJson } from './values.ts';
 
@@ -24,8 +25,11 @@ export interface CompileToSqlOptions {
   mode?: 'audience' | 'value';
   /** Restrict to one profile (tests, previews). */
   profileId?: string;
-  /** The fields the event lists were gathered with (event-fields.ts); events hold their whole body without it. */
-  eventFields?: EventFields;
+  /**
+   * The fields a job extracted from its input (input-fields.ts): profiles are then read from
+   * `pql_profile_fields` and events hold those fields; without it, the documents are read.
+   */
+  fields?: InputFields;
 }
 
 export interface CompiledSql {
@@ -47,13 +51,13 @@ export interface CompiledSql {
 export function compileToSql(ast: Expr, options: CompileToSqlOptions): CompiledSql {
   const now = typeof options.now === 'number' ? options.now : Date.parse(options.now);
   if (!Number.isFinite(now)) throw new Error(`invalid evaluation instant: ${String(options.now)}`);
-  const ctx = rootContext(now, compileExpr, options.eventFields);
+  const ctx = rootContext(now, compileExpr, options.fields);
   const value = compileExpr(ast, ctx);
   const joins = [
     ctx.state.readsEvents ? `LEFT JOIN ${PQL_TABLES.eventLists} ev ON ev.profile_id = p.profile_id` : '',
     ctx.state.readsSegments ? `LEFT JOIN (SELECT profile_id, list(segment_id) AS segments FROM ${PQL_TABLES.segmentMembers} GROUP BY profile_id) sm ON sm.profile_id = p.profile_id` : '',
   ].filter(Boolean);
-  const from = [`FROM ${PQL_TABLES.profiles} p`, ...joins].join('\n');
+  const from = [`FROM ${options.fields ? PROFILE_FIELDS_TABLE : PQL_TABLES.profiles} p`, ...joins].join('\n');
   const only = options.profileId === undefined ? '' : `p.profile_id = ${sqlString(options.profileId)}`;
   const sql = options.mode === 'value'
     ? `SELECT p.profile_id, CAST(${asJson(value)} AS JSON) AS value\n${from}${only ? `\nWHERE ${only}` : ''}`

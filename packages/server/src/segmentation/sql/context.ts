@@ -8,7 +8,7 @@
  *   ctx.state.param(1750258800000);  // '$t0'
  */
 import type { Expr } from '../pql/ast.ts';
-import type { EventFields } from './event-fields.ts';
+import type { InputFields } from './input-fields.ts';
 import type { SqlValue } from './values.ts';
 
 /** Column expressions of the three inputs inside a compiled query. */
@@ -20,8 +20,8 @@ export const ROOTS = {
 
 export class CompileState {
   readonly params: Record<string, number> = {};
-  /** The fields events were gathered with, when a job narrowed them (event-fields.ts); else events hold their body. */
-  eventFields: EventFields | undefined;
+  /** The fields a job extracted from its events and profiles (input-fields.ts); else the documents are read. */
+  fields: InputFields | undefined;
   readsEvents = false;
   readsSegments = false;
   private nextParam = 0;
@@ -50,9 +50,9 @@ export interface CompileContext {
   compile: (node: Expr, ctx: CompileContext) => SqlValue;
 }
 
-export function rootContext(now: number, compile: CompileContext['compile'], eventFields?: EventFields): CompileContext {
+export function rootContext(now: number, compile: CompileContext['compile'], fields?: InputFields): CompileContext {
   const state = new CompileState();
-  state.eventFields = eventFields;
+  state.fields = fields;
   return { now, scopes: [], vars: new Map(), state, compile };
 }
 

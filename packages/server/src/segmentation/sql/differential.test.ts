@@ -15,7 +15,7 @@ import { compileExpression } from '../evaluate/compile.ts';
 import { toJsonValue } from '../evaluate/values.ts';
 import { gatherEventLists } from '../jobs/event-lists.ts';
 import { compileToSql } from './compile.ts';
-import { eventFieldsFor, type EventFields } from './event-fields.ts';
+import { inputFieldsFor, type InputFields } from './input-fields.ts';
 import { loadPqlInput, preparePqlInput, type PqlInputProfile } from './input-layout.ts';
 import { openPqlDatabase, runConcurrently, type PqlDatabase } from './test-support.ts';
 
@@ -96,15 +96,16 @@ before(async () => {
 });
 after(() => db.close());
 
-/** Each case's rows over the same batch with its events gathered as a job gathers them for `fields`. */
-async function rowsWithEventFields(cases: readonly number[], fields: EventFields): Promise<Map<number, unknown[][]>> {
+/** Each case's rows over the same batch with its input gathered as a job gathers it for `fields`. */
+async function rowsWithInputFields(cases: readonly number[], fields: InputFields): Promise<Map<number, unknown[][]>> {
   const narrowed = await openPqlDatabase();
   try {
     await loadPqlInput(narrowed.connection, batch);
-    await gatherEventLists(narrowed.connection, fields);
+    await gatherEventLists(narrowed.connection, fields.events);
+    await narrowed.connection.run(fields.profile.tableSql());
     const rows = await runConcurrently(narrowed, cases.map((index) => async (connection) => {
       const c = PQL_CASES[index];
-      const compiled = compileToSql(parseOrThrow(c.pql), { now: c.now, mode: typeof c.expected === 'boolean' ? 'audience' : 'value', eventFields: fields });
+      const compiled = compileToSql(parseOrThrow(c.pql), { now: c.now, mode: typeof c.expected === 'boolean' ? 'audience' : 'value', fields });
       return (await connection.runAndReadAll(compiled.sql, compiled.params)).getRows() as unknown[][];
     }));
     return new Map(cases.map((index, i) => [index, rows[i]]));
@@ -113,24 +114,25 @@ async function rowsWithEventFields(cases: readonly number[], fields: EventFields
   }
 }
 
-test('events gathered with only the fields the audiences read give every case the same rows as whole events', async () => {
+test('input gathered with only the event and profile fields the cases read gives every case the same rows as whole documents', async () => {
   const compiles = PQL_CASES.map((_, index) => index).filter((index) => !('error' in results[index]));
   const queries = (cases: readonly number[]) =>
     cases.map((index) => ({ ast: parseOrThrow(PQL_CASES[index].pql), now: Date.parse(PQL_CASES[index].now), mode: typeof PQL_CASES[index].expected === 'boolean' ? ('audience' as const) : ('value' as const) }));
-  // No case uses an event as a whole, so the body is left out; gathered a second time with it
-  // (as when some other audience of a job needs it), the fields must read the same.
-  const narrow = eventFieldsFor(queries(compiles));
-  assert.equal(narrow.keepsBody, false);
-  assert.match(narrow.struct(), /f\d+ JSON/, 'some case reads a field of an event body');
-  const withBody = narrow.fixed(true);
+  // Some cases use the whole profile ($1, `select` over it...), none a whole event: the body is left
+  // out. Gathered a second time with both documents kept, the fields must read the same.
+  const narrow = inputFieldsFor(queries(compiles));
+  assert.equal(narrow.events.keepsBody, false);
+  assert.match(narrow.events.struct(), /f\d+ JSON/, 'some case reads a field of an event body');
+  for (const read of ['s', 'n', 'b', 't']) assert.match(narrow.profile.tableSql(), new RegExp(`AS ${read}\\d+`), `cases read profile paths as ${read}`);
+  const kept: InputFields = { events: narrow.events.fixed(true), profile: narrow.profile.fixed(true) };
   const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
-  for (const fields of [narrow, withBody]) {
+  for (const fields of [narrow, kept]) {
     const cases = compiles;
-    const narrowed = await rowsWithEventFields(cases, fields);
+    const narrowed = await rowsWithInputFields(cases, fields);
     for (const index of cases) {
       const whole = results[index];
       assert.ok('rows' in whole);
-      assert.deepEqual(sorted(narrowed.get(index) ?? []), sorted(whole.rows), `${PQL_CASES[index].pql} (events ${fields.struct()})`);
+      assert.deepEqual(sorted(narrowed.get(index) ?? []), sorted(whole.rows), `${PQL_CASES[index].pql} (events ${fields.events.struct()})`);
     }
   }
 });

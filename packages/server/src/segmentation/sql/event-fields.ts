@@ -9,13 +9,9 @@
  * Copying bodies was ~3.5 s of the 4.5 s spent gathering 3M events in `pql-batch`.
  *
  * @example
- *   const fields = eventFieldsFor(audiences.map((a) => ({ ast: a.ast, now })));  // one path, commerce.order.priceTotal; no body
- *   await gatherEventLists(connection, fields);  // events are STRUCT(ts_ms, event_type, f0 JSON)
- *   compileToSql(ast, { now, eventFields: fields });  // reads pql_c0.f0, not the body
+ *   const { events } = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now })));  // input-fields.ts
+ *   await gatherEventLists(connection, events);  // events are STRUCT(ts_ms, event_type, f0 JSON)
  */
-import type { Expr } from '../pql/ast.ts';
-import { compileToSql } from './compile.ts';
-import { PqlSqlCompileError } from './errors.ts';
 import { jsonPath } from './lists.ts';
 import { jsonPointer, sqlString } from './sql-text.ts';
 
@@ -82,34 +78,4 @@ export class EventFields {
     this.paths.push([...fields]);
     return slot;
   }
-}
-
-/** One query the event lists must serve, compiled as it will be run. */
-export interface EventQuery {
-  ast: Expr;
-  now: number;
-  mode?: 'audience' | 'value';
-}
-
-/**
- * The event fields a set of queries reads (those the SQL engine cannot translate are left out: a
- * job skips them). The body is kept when some compiled query still refers to it.
- *
- * @example
- *   eventFieldsFor([{ ast: parseOrThrow('xEvent[commerce.order.priceTotal > 100].count() > 0'), now }]).struct();
- *   // 'STRUCT(ts_ms BIGINT, event_type VARCHAR, f0 JSON)'
- */
-export function eventFieldsFor(queries: readonly EventQuery[]): EventFields {
-  const reading = new EventFields(false, true);
-  let keepsBody = false;
-  for (const { ast, now, mode } of queries) {
-    try {
-      // Every body reference of compiled SQL is `<event>.body`; a text that merely looks like one
-      // (a string literal) keeps the body too, which costs speed, never a wrong answer.
-      if (/\.body\b/.test(compileToSql(ast, { now, eventFields: reading, ...(mode ? { mode } : {}) }).sql)) keepsBody = true;
-    } catch (err) {
-      if (!(err instanceof PqlSqlCompileError)) throw err;
-    }
-  }
-  return reading.fixed(keepsBody);
 }

@@ -51,13 +51,18 @@ export function lookupFields(root: SqlValue, fields: readonly string[], rootIsOb
   }
 }
 
-/** `fields` read from JSON `sql`; `pointed`, when given, is `sql` already read at the fields' JSON Pointer. */
+/**
+ * `fields` read from JSON `sql`. `pointed`, when given, is `sql` already read at the fields' JSON
+ * Pointer (a list element, cheap to repeat): the walk then runs only where it is NULL. (DuckDB 1.5
+ * evaluated `coalesce`'s walk on every row of a wide projection: 10 paths of 1M profiles took 1.7 s
+ * against 0.8 s with CASE. In a filter, where the pointer is parsed once, `coalesce` costs nothing.)
+ */
 export function jsonPath(sql: string, fields: readonly string[], rootIsObject: boolean, pointed?: string): string {
   const slow = fields.reduce((acc, f) => `pql_field(${acc}, ${sqlString(f)})`, sql);
   if (fields.some(isArrayIndexLike)) return slow;
   const fast = pointed ?? `json_extract(${sql}, ${sqlString(jsonPointer(fields))})`;
   if (fields.length === 1 && rootIsObject) return fast;
-  return `coalesce(${fast}, ${slow})`;
+  return pointed ? `CASE WHEN ${pointed} IS NULL THEN ${slow} ELSE ${pointed} END` : `coalesce(${fast}, ${slow})`;
 }
 
 /** sum (0 when empty), average, min, max (NULL when empty) of a DOUBLE[] whose NULLs are ignored. */

@@ -24,8 +24,21 @@ export interface SqlValue {
   fastStr?: string;
   /** A typed column holding the parsed timestamp (an event's `ts_ms`). */
   fastTime?: string;
+  /** Columns holding this JSON value read as each type (a job's extracted profile paths). */
+  typed?: TypedReads;
   /** For `groups`: the kind of each group's elements. */
   groupKind?: 'list' | 'events';
+}
+
+/**
+ * A JSON value read as a string, number, boolean or time, each computed once per job into a column
+ * (profile-fields.ts); asking is what creates the column, so only the reads made cost one.
+ */
+export interface TypedReads {
+  str(): string;
+  num(): string;
+  bool(): string;
+  time(): string;
 }
 
 export const NULL_JSON = 'CAST(NULL AS JSON)';
@@ -36,7 +49,7 @@ export const isListKind = (kind: SqlKind): kind is 'list' | 'events' => kind ===
 /** Truthiness for `and`, `or`, `not`, `if` and filters: only `true` is true. */
 export function asCondition(v: SqlValue): string {
   if (v.kind === 'bool') return v.sql;
-  if (v.kind === 'json') return `coalesce(pql_bool(${v.sql}), false)`;
+  if (v.kind === 'json') return `coalesce(${v.typed?.bool() ?? `pql_bool(${v.sql})`}, false)`;
   return 'false';
 }
 
@@ -59,20 +72,20 @@ export function asAudience(v: SqlValue): string {
 
 export function asNumber(v: SqlValue): string {
   if (v.kind === 'num') return v.sql;
-  if (v.kind === 'json') return `pql_num(${v.sql})`;
+  if (v.kind === 'json') return v.typed?.num() ?? `pql_num(${v.sql})`;
   return TYPED_NULL.num;
 }
 
 export function asString(v: SqlValue): string {
   if (v.kind === 'str') return v.sql;
-  if (v.kind === 'json') return v.fastStr ?? `pql_str(${v.sql})`;
+  if (v.kind === 'json') return v.typed?.str() ?? v.fastStr ?? `pql_str(${v.sql})`;
   return TYPED_NULL.str;
 }
 
 /** A time (epoch ms): times as they are, strings parsed as ISO 8601, anything else NULL. */
 export function asTime(v: SqlValue): string {
   if (v.kind === 'time') return v.sql;
-  if (v.kind === 'json') return v.fastTime ?? `pql_time(${v.sql})`;
+  if (v.kind === 'json') return v.typed?.time() ?? v.fastTime ?? `pql_time(${v.sql})`;
   if (v.kind === 'str') return `pql_ts(${v.sql})`;
   return TYPED_NULL.time;
 }
@@ -80,7 +93,7 @@ export function asTime(v: SqlValue): string {
 /** A nullable BOOLEAN for a value read as a boolean (JSON true/false, or a condition). */
 export function asBooleanValue(v: SqlValue): string {
   if (v.kind === 'bool') return v.sql;
-  if (v.kind === 'json') return `pql_bool(${v.sql})`;
+  if (v.kind === 'json') return v.typed?.bool() ?? `pql_bool(${v.sql})`;
   return 'CAST(NULL AS BOOLEAN)';
 }
 
