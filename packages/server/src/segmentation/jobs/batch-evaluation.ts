@@ -193,7 +193,8 @@ export async function* streamTransitions(
     const profiles = chunk.getColumnVector(1);
     const statuses = chunk.getColumnVector(2);
     const times = chunk.getColumnVector(3);
-    for (let row = 0; row < chunk.rowCount; row++) {
+    const rows = chunk.rowCount; // a call into the native chunk each time it is read
+    for (let row = 0; row < rows; row++) {
       const audienceId = audienceIds[(audiences.getItem(row) as number) - 1];
       if (audienceId === undefined) throw new Error('a transition names an audience the job was not given');
       batch.push({

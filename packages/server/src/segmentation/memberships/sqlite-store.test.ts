@@ -101,5 +101,21 @@ test('deleting the last audience of a profile leaves no row behind', async () =>
   await store.deleteAudience('sbx1', 'a1');
   assert.deepEqual(db.prepare('SELECT profile_id FROM profile_memberships').pluck().all(), ['p2']);
   assert.deepEqual((await store.forProfile('sbx1', 'p2')).map((m) => m.audienceId), ['a2']);
-  await assert.rejects(store.deleteAudience('sbx1', 'a"1'), /double quote/);
+  await assert.rejects(store.deleteAudience('sbx1', 'a"1'), /quote, backslash or control character/);
+});
+
+test('one put naming an audience twice for a profile keeps the last entry; an id JSON would escape is refused, others read back whole', async () => {
+  const store = new SqliteMembershipStore(openSqlite(':memory:'));
+  await store.put('sbx1', [row('a1', 'p1'), row('a2', 'p1'), { ...row('a1', 'p1', 'exited'), updatedAt: 5000 }, row('a.b é', 'p1', 'existing')]);
+  assert.deepEqual((await store.forProfile('sbx1', 'p1')).sort((a, b) => (a.audienceId < b.audienceId ? -1 : 1)), [
+    { profileId: 'p1', audienceId: 'a.b é', status: 'existing', lastQualificationTime: 1000, updatedAt: 2000 },
+    { profileId: 'p1', audienceId: 'a1', status: 'exited', lastQualificationTime: 1000, updatedAt: 5000 },
+    { profileId: 'p1', audienceId: 'a2', status: 'realized', lastQualificationTime: 1000, updatedAt: 2000 },
+  ]);
+  assert.deepEqual((await store.members('sbx1', 'a.b é', { limit: 10 })).map((m) => m.profileId), ['p1']);
+  for (const id of ['a"1', 'a\\1', 'a\u00011']) {
+    await assert.rejects(store.put('sbx1', [row(id, 'p2')]), /quote, backslash or control character/);
+    await assert.rejects(store.members('sbx1', id, { limit: 1 }), /quote, backslash or control character/);
+  }
+  assert.deepEqual(await store.forProfile('sbx1', 'p2'), [], 'nothing of a refused put is stored');
 });
