@@ -4,11 +4,11 @@
  * ordered aggregate: the same lists, about 4× less CPU on DuckDB 1.5 (ordered aggregates sort
  * per group; `list_sort` over (seq, event) structs sorts small lists in place). With `eventFields`
  * each event holds the fields a job's audiences read instead of, or beside, its body
- * (sql/event-fields.ts); the audiences must then be compiled with the same fields.
+ * (sql/event-fields.ts); the audiences must then be compiled with the same input fields.
  *
  * @example
  *   await gatherEventLists(connection);  // pql_event_lists(profile_id, events) from pql_events
- *   await gatherEventLists(connection, eventFieldsFor(asts, now));
+ *   await gatherEventLists(connection, inputFieldsFor(queries).events);
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { EventFields } from '../sql/event-fields.ts';
