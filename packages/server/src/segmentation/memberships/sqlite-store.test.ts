@@ -119,3 +119,12 @@ test('one put naming an audience twice for a profile keeps the last entry; an id
   }
   assert.deepEqual(await store.forProfile('sbx1', 'p2'), [], 'nothing of a refused put is stored');
 });
+
+test('an entry written when its profile qualified stores the time once and reads it back as both times', async () => {
+  const db = openSqlite(':memory:');
+  const store = new SqliteMembershipStore(db);
+  await store.put('sbx1', [{ ...row('a1', 'p1'), updatedAt: 1000 }, row('a2', 'p1', 'exited')]);
+  assert.equal(db.prepare(`SELECT memberships FROM profile_memberships WHERE profile_id = 'p1'`).pluck().get(), '{"a1":["realized",1000],"a2":["exited",1000,2000]}');
+  assert.deepEqual(await store.get('sbx1', 'p1', 'a1'), { profileId: 'p1', audienceId: 'a1', status: 'realized', lastQualificationTime: 1000, updatedAt: 1000 });
+  assert.deepEqual((await store.members('sbx1', 'a1', { limit: 5 }))[0]?.updatedAt, 1000);
+});

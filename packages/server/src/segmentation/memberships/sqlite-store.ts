@@ -1,7 +1,8 @@
 /**
  * Embedded (SQLite) implementation of the membership store: one row per profile whose
  * `memberships` column is a JSON object keyed by audience id, each value
- * `[status, lastQualificationTime, updatedAt]` — the shape of the suite's `segmentMembership` map
+ * `[status, lastQualificationTime, updatedAt]` (`updatedAt` omitted when it equals the
+ * qualification time) — the shape of the suite's `segmentMembership` map
  * on a profile. A batch job writes one row per person, not one per (person, audience): 1,000,000
  * people in 20 audiences are ~1M upserts instead of 4.5M B-tree inserts into two indexes (the
  * membership write of `pql-batch` fell from ~12 to ~4.4 s in isolation). Reads of a profile, the
@@ -30,8 +31,12 @@ const MIGRATIONS = [
    DROP TABLE audience_memberships;`,
 ];
 
-/** One audience's entry in a profile's `memberships` object. */
-type Entry = [status: MembershipStatus, lastQualificationTime: number, updatedAt: number];
+/**
+ * One audience's entry in a profile's `memberships` object. `updatedAt` is left out when it equals
+ * the qualification time (an entry written at the moment of entering, as every entry of a job's
+ * first run is): a fifth fewer bytes to write for a batch job.
+ */
+type Entry = [status: MembershipStatus, lastQualificationTime: number, updatedAt?: number];
 
 type Entries = Record<string, Entry>;
 
@@ -41,7 +46,7 @@ interface Row {
 }
 
 function membershipOf(profileId: string, audienceId: string, [status, lastQualificationTime, updatedAt]: Entry): Membership {
-  return { profileId, audienceId, status, lastQualificationTime, updatedAt };
+  return { profileId, audienceId, status, lastQualificationTime, updatedAt: updatedAt ?? lastQualificationTime };
 }
 
 function membershipsOf(row: Row): Membership[] {
@@ -80,7 +85,8 @@ class EntriesText {
   private readonly values: string[] = [];
 
   set(m: Membership): void {
-    const value = `[${STATUS_JSON[m.status]},${jsonNumber(m.lastQualificationTime)},${jsonNumber(m.updatedAt)}]`;
+    const times = m.updatedAt === m.lastQualificationTime ? jsonNumber(m.lastQualificationTime) : `${jsonNumber(m.lastQualificationTime)},${jsonNumber(m.updatedAt)}`;
+    const value = `[${STATUS_JSON[m.status]},${times}]`;
     const at = this.audiences.indexOf(m.audienceId);
     if (at >= 0) this.values[at] = value;
     else {
