@@ -15,7 +15,7 @@ import { EventFields } from '../sql/event-fields.ts';
 import { PQL_TABLES } from '../sql/input-layout.ts';
 
 /** Events with their whole body and no other field: what audiences compiled without `eventFields` read. */
-const WHOLE_EVENTS = new EventFields(true, false);
+const WHOLE_EVENTS = new EventFields();
 
 export async function gatherEventLists(connection: DuckDBConnection, eventFields: EventFields = WHOLE_EVENTS): Promise<void> {
   await connection.run(`CREATE OR REPLACE TABLE ${PQL_TABLES.eventLists} AS

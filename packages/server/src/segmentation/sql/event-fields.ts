@@ -12,70 +12,58 @@
  *   const { events } = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now })));  // input-fields.ts
  *   await gatherEventLists(connection, events);  // events are STRUCT(ts_ms, event_type, f0 JSON)
  */
-import { jsonPath } from './lists.ts';
-import { jsonPointer, sqlString } from './sql-text.ts';
+import { PathSlots } from './path-slots.ts';
 
 export class EventFields {
-  private readonly slots = new Map<string, number>();
-  private readonly paths: (readonly string[])[] = [];
-
   /**
    * @param keepsBody whether each event also carries its whole body.
-   * @param open whether a path not seen yet gets a new field (while a job's audiences are read);
-   *   a fixed set refuses it, since the lists were gathered without it.
+   * @param slots the body paths held as fields; while open, a path not seen yet gets a new field
+   *   (a job's audiences being read); closed, it is refused, since the lists were gathered without it.
    */
   constructor(
     readonly keepsBody = true,
-    private readonly open = true,
-    paths: readonly (readonly string[])[] = [],
-  ) {
-    for (const path of paths) this.assign(path);
+    private readonly slots = new PathSlots([], false),
+  ) {}
+
+  /** Fields of a job's audiences being read: every body path they read is added. */
+  static reading(): EventFields {
+    return new EventFields(false, new PathSlots());
   }
 
   /** The STRUCT field holding `fields` read from the body (`f3`). */
   field(fields: readonly string[]): string {
-    const slot = this.slots.get(JSON.stringify(fields));
-    if (slot !== undefined) return `f${slot}`;
-    if (!this.open) throw new Error(`the event lists were gathered without the field ${fields.join('.')}`);
-    return `f${this.assign(fields)}`;
+    const slot = this.slots.slotOf(fields);
+    if (slot === undefined) throw new Error(`the event lists were gathered without the field ${fields.join('.')}`);
+    return `f${slot}`;
   }
 
-  /** The same fields, no longer open, with or without the body. */
+  /** The same fields, closed, with or without the body. */
   fixed(keepsBody: boolean): EventFields {
-    return new EventFields(keepsBody, false, this.paths);
+    return new EventFields(keepsBody, this.slots.closed());
   }
 
   /** The SQL type of one event. */
   struct(): string {
-    const fields = ['ts_ms BIGINT', 'event_type VARCHAR', ...(this.keepsBody ? ['body JSON'] : []), ...this.paths.map((_, i) => `f${i} JSON`)];
+    const fields = ['ts_ms BIGINT', 'event_type VARCHAR', ...(this.keepsBody ? ['body JSON'] : []), ...this.slots.paths.map((_, i) => `f${i} JSON`)];
     return `STRUCT(${fields.join(', ')})`;
   }
 
   /**
    * One event as a STRUCT over `pql_events`' columns (`ts_ms`, `event_type`, `body`) and
-   * `pql_paths`, the JSON Pointers of every field read from the body in one parse
-   * (`pathsOf`). Each field is the value `jsonPath` would read: the pointer's result, else the
-   * walk that projects over arrays.
+   * `pql_paths` (`pathsOf`): each field is the value `jsonPath` would read from the body.
    */
   structOf(): string {
-    const fields = [
-      `'ts_ms': ts_ms`,
-      `'event_type': event_type`,
-      ...(this.keepsBody ? [`'body': body`] : []),
-      ...this.paths.map((path, i) => `'f${i}': ${jsonPath('body', path, true, `pql_paths[${i + 1}]`)}`),
-    ];
+    const { values } = this.extracted();
+    const fields = [`'ts_ms': ts_ms`, `'event_type': event_type`, ...(this.keepsBody ? [`'body': body`] : []), ...values.map((value, i) => `'f${i}': ${value}`)];
     return `CAST({${fields.join(', ')}} AS ${this.struct()})`;
   }
 
-  /** The column `pql_paths` that `structOf` reads: every pointer looked up in one parse of the body. */
+  /** The column `pql_paths` that `structOf` reads: every field's pointer looked up in one parse of the body. */
   pathsOf(): string {
-    return this.paths.length === 0 ? 'NULL AS pql_paths' : `json_extract(body, [${this.paths.map((p) => sqlString(jsonPointer(p))).join(', ')}]) AS pql_paths`;
+    return this.extracted().column;
   }
 
-  private assign(fields: readonly string[]): number {
-    const slot = this.paths.length;
-    this.slots.set(JSON.stringify(fields), slot);
-    this.paths.push([...fields]);
-    return slot;
+  private extracted() {
+    return this.slots.extract('body', this.slots.paths.map((_, slot) => slot));
   }
 }

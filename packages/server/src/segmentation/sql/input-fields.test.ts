@@ -24,7 +24,7 @@ test('event types and time windows read the typed columns and add no field; a bo
   // The JSON value of eventType is a field only where it is used as JSON (here, compared with another field).
   assert.equal(fieldsOf('xEvent[eventType = commerce.kind].count() > 0').events.struct(), 'STRUCT(ts_ms BIGINT, event_type VARCHAR, f0 JSON, f1 JSON)');
   assert.equal(inputFieldsFor([{ ast: parseOrThrow('xEvent[eventType = "order"]'), now, mode: 'value' }]).events.keepsBody, true);
-  assert.equal(new EventFields(true, false).struct(), EVENT_STRUCT);
+  assert.equal(new EventFields().struct(), EVENT_STRUCT);
 });
 
 test('each profile path becomes the typed columns its audiences read, and the document is kept only for a whole-profile use', () => {

@@ -29,7 +29,7 @@ export interface InputQuery {
 }
 
 export function inputFieldsFor(queries: readonly InputQuery[]): InputFields {
-  const reading: InputFields = { events: new EventFields(false, true), profile: new ProfileFields(false, true) };
+  const reading: InputFields = { events: EventFields.reading(), profile: ProfileFields.reading() };
   let keepsBody = false;
   let keepsAttributes = false;
   for (const { ast, now, mode } of queries) {

@@ -9,7 +9,7 @@
  */
 import type { EventFields } from './event-fields.ts';
 import { isArrayIndexLike, jsonPointer, sqlString } from './sql-text.ts';
-import { NULL_JSON, type SqlValue } from './values.ts';
+import { NULL_JSON, withLazySql, type SqlValue } from './values.ts';
 
 /**
  * Reads `fields` from a value. On JSON this is one JSON Pointer (fast, exact while the path
@@ -23,18 +23,12 @@ export function lookupFields(root: SqlValue, fields: readonly string[], rootIsOb
   switch (root.kind) {
     case 'json': return { kind: 'json', sql: jsonPath(root.sql, fields, rootIsObject) };
     case 'event': {
-      const typed = fields.length === 1 && (fields[0] === 'eventType' || fields[0] === 'timestamp');
-      if (!typed || !eventFields) {
-        const value: SqlValue = { kind: 'json', sql: fromBody(root.sql, fields) };
-        if (typed) Object.assign(value, fields[0] === 'eventType' ? { fastStr: `${root.sql}.event_type` } : { fastTime: `${root.sql}.ts_ms` });
-        return value;
-      }
-      // `eventType = "x"` and time windows read the typed columns; the JSON value (a field of the
-      // event, extracted at gathering) is asked for only when the value is used as JSON, so an
-      // audience that only compares them adds no field to gather.
       const event = root.sql;
-      const value = fields[0] === 'eventType' ? { kind: 'json' as const, fastStr: `${event}.event_type` } : { kind: 'json' as const, fastTime: `${event}.ts_ms` };
-      return Object.defineProperty(value, 'sql', { enumerable: true, get: () => fromBody(event, fields) }) as SqlValue;
+      if (fields.length !== 1 || (fields[0] !== 'eventType' && fields[0] !== 'timestamp')) return { kind: 'json', sql: fromBody(event, fields) };
+      // `eventType = "x"` and time windows read the typed columns; the JSON value (with narrowed
+      // events, a field extracted at gathering) is asked for only when the value is used as JSON.
+      const typed = fields[0] === 'eventType' ? { fastStr: `${event}.event_type` } : { fastTime: `${event}.ts_ms` };
+      return withLazySql({ kind: 'json', ...typed }, () => fromBody(event, fields));
     }
     case 'events': {
       const first = `flatten(list_transform(${root.sql}, lambda pql_e: coalesce(pql_items(${fromBody('pql_e', [fields[0]])}), []::JSON[])))`;

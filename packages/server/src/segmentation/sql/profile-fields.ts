@@ -12,10 +12,9 @@
  *   const { profile } = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now })));  // input-fields.ts
  *   await connection.run(profile.tableSql());  // pql_profile_fields(profile_id, s0, n1, ...)
  */
-import { jsonPath } from './lists.ts';
 import { PQL_TABLES } from './input-layout.ts';
-import { jsonPointer, sqlString } from './sql-text.ts';
-import type { SqlValue, TypedReads } from './values.ts';
+import { PathSlots } from './path-slots.ts';
+import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
 /** The table of extracted attributes, one row per row of `pql_profiles`; compiled audiences read it as `p`. */
 export const PROFILE_FIELDS_TABLE = 'pql_profile_fields';
@@ -32,23 +31,25 @@ const READS = {
 type Read = keyof typeof READS;
 
 export class ProfileFields {
-  private readonly slots = new Map<string, number>();
-  private readonly paths: (readonly string[])[] = [];
-  /** Columns asked for, as `<read><slot>` (`s0`). */
-  private readonly columns = new Set<string>();
+  /** Columns asked for, by name (`s0`): what they read, of which slot. */
+  private readonly columns: Map<string, { read: Read; slot: number }>;
 
   /**
    * @param keepsAttributes whether the table also holds the whole document (`attributes`).
-   * @param open whether a column not asked for yet may be added (while a job's audiences are read).
+   * @param slots the profile paths read; while open, a path or column not asked for yet is added
+   *   (a job's audiences being read); closed, it is refused, since the table was built without it.
    */
   constructor(
     readonly keepsAttributes = true,
-    private readonly open = true,
-    paths: readonly (readonly string[])[] = [],
-    columns: Iterable<string> = [],
+    private readonly slots = new PathSlots([], false),
+    columns: ReadonlyMap<string, { read: Read; slot: number }> = new Map(),
   ) {
-    for (const path of paths) this.slotOf(path);
-    for (const column of columns) this.columns.add(column);
+    this.columns = new Map(columns);
+  }
+
+  /** Fields of a job's audiences being read: every path and column they ask for is added. */
+  static reading(): ProfileFields {
+    return new ProfileFields(false, new PathSlots());
   }
 
   /**
@@ -56,51 +57,39 @@ export class ProfileFields {
    * typed read is what asks for the column, so a path compared only as a string costs one column.
    */
   value(fields: readonly string[]): SqlValue {
-    const slot = this.slotOf(fields);
+    const slot = this.slots.slotOf(fields);
     const column = (read: Read) => this.column(read, slot, fields);
     const typed: TypedReads = { str: () => column('s'), num: () => column('n'), bool: () => column('b'), time: () => column('t') };
-    return Object.defineProperty({ kind: 'json' as const, typed }, 'sql', { enumerable: true, get: () => column('a') }) as SqlValue;
+    return withLazySql({ kind: 'json', typed }, () => column('a'));
   }
 
-  /** The same columns, no longer open, with or without the document. */
+  /** The same columns, closed, with or without the document. */
   fixed(keepsAttributes: boolean): ProfileFields {
-    return new ProfileFields(keepsAttributes, false, this.paths, this.columns);
+    return new ProfileFields(keepsAttributes, this.slots.closed(), this.columns);
   }
 
   /**
-   * Builds `pql_profile_fields` from `pql_profiles`: every path read in one parse of the document
-   * (`json_extract(attributes, [...])`), each column computed from its path's JSON value exactly as
-   * an audience would compute it from the document.
+   * Builds `pql_profile_fields` from `pql_profiles`: the paths read in one parse of the document
+   * (`PathSlots.extract`), each column computed from its path's JSON value exactly as an audience
+   * would compute it from the document.
    */
   tableSql(): string {
-    const used = this.paths.map((_, slot) => slot).filter((slot) => [...this.columns].some((c) => c.slice(1) === String(slot)));
-    const pointers = used.map((slot) => sqlString(jsonPointer(this.paths[slot])));
-    const values = used.map((slot, i) => `${jsonPath('attributes', this.paths[slot], true, `pql_paths[${i + 1}]`)} AS a${slot}`);
-    const columns = [...this.columns].sort().map((c) => `${READS[c[0] as Read](`a${c.slice(1)}`)} AS ${c}`);
+    const used = [...new Set([...this.columns.values()].map((c) => c.slot))].sort((a, b) => a - b);
+    const { column: extracted, values } = this.slots.extract('attributes', used);
+    const named = values.map((value, i) => `${value} AS a${used[i]}`);
+    const columns = [...this.columns].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, c]) => `${READS[c.read](`a${c.slot}`)} AS ${name}`);
     const keep = this.keepsAttributes ? ['attributes'] : [];
-    const extracted = used.length === 0 ? '' : `, json_extract(attributes, [${pointers.join(', ')}]) AS pql_paths`;
     return `CREATE OR REPLACE TABLE ${PROFILE_FIELDS_TABLE} AS
       SELECT ${['profile_id', ...keep, ...columns].join(', ')}
-      FROM (SELECT ${['profile_id', 'attributes', ...values].join(', ')} FROM (SELECT profile_id, attributes${extracted} FROM ${PQL_TABLES.profiles}))`;
+      FROM (SELECT ${['profile_id', 'attributes', ...named].join(', ')} FROM (SELECT profile_id, attributes, ${extracted} FROM ${PQL_TABLES.profiles}))`;
   }
 
-  private slotOf(fields: readonly string[]): number {
-    const key = JSON.stringify(fields);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.paths.length;
-      this.slots.set(key, slot);
-      this.paths.push([...fields]);
-    }
-    return slot;
-  }
-
-  private column(read: Read, slot: number, fields: readonly string[]): string {
+  private column(read: Read, slot: number | undefined, fields: readonly string[]): string {
     const name = `${read}${slot}`;
-    if (!this.columns.has(name)) {
-      if (!this.open) throw new Error(`the profile fields were extracted without ${fields.join('.')} (${name})`);
-      this.columns.add(name);
+    if (slot === undefined || (!this.columns.has(name) && !this.slots.open)) {
+      throw new Error(`the profile fields were extracted without ${fields.join('.')} (${read})`);
     }
+    this.columns.set(name, { read, slot });
     return `p.${name}`;
   }
 }

@@ -41,6 +41,14 @@ export interface TypedReads {
   time(): string;
 }
 
+/**
+ * `value` with its `sql` computed when first read: for a value whose JSON text is a column a job
+ * adds only if some audience uses it (profile-fields.ts, an event's `eventType`).
+ */
+export function withLazySql(value: Omit<SqlValue, 'sql'>, sql: () => string): SqlValue {
+  return Object.defineProperty(value, 'sql', { enumerable: true, get: sql }) as SqlValue;
+}
+
 export const NULL_JSON = 'CAST(NULL AS JSON)';
 const TYPED_NULL: Record<'num' | 'str' | 'time', string> = { num: 'CAST(NULL AS DOUBLE)', str: 'CAST(NULL AS VARCHAR)', time: 'CAST(NULL AS BIGINT)' };
 
