@@ -121,6 +121,29 @@ test('evaluation in dependency order gives the members the in-memory engine find
   }
 });
 
+test('gathering event lists in parts gives the lists of one statement, each profile once', async () => {
+  const db = await openPqlDatabase();
+  try {
+    await loadPqlInput(db.connection, profiles(120));
+    await gatherEventLists(db.connection, undefined, Number.MAX_SAFE_INTEGER);
+    await db.connection.run('CREATE TABLE whole AS SELECT * FROM pql_event_lists');
+    await gatherEventLists(db.connection, undefined, 25); // 120 profiles' events in many parts
+    const counts = await db.connection.runAndReadAll(`SELECT
+        (SELECT count(*) FROM whole),
+        (SELECT count(*) FROM pql_event_lists),
+        (SELECT count(DISTINCT profile_id) FROM pql_event_lists),
+        (SELECT count(*) FROM whole a JOIN pql_event_lists b USING (profile_id) WHERE a.events IS NOT DISTINCT FROM b.events),
+        (SELECT count(*) FROM pql_events)`);
+    const [whole, parted, distinct, same, events] = counts.getRows()[0].map(Number);
+    assert.ok(events > 100, 'the events span several parts');
+    assert.equal(parted, whole);
+    assert.equal(distinct, whole);
+    assert.equal(same, whole);
+  } finally {
+    db.close();
+  }
+});
+
 test('gathering event lists with a sorted plain list gives exactly the lists of the ordered aggregate', async () => {
   const db = await openPqlDatabase();
   try {
