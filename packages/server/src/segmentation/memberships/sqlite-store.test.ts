@@ -120,11 +120,39 @@ test('one put naming an audience twice for a profile keeps the last entry; an id
   assert.deepEqual(await store.forProfile('sbx1', 'p2'), [], 'nothing of a refused put is stored');
 });
 
-test('an entry written when its profile qualified stores the time once and reads it back as both times', async () => {
+test('entries are compact: a realized entry updated when it qualified is its time alone, others carry a status code', async () => {
   const db = openSqlite(':memory:');
   const store = new SqliteMembershipStore(db);
-  await store.put('sbx1', [{ ...row('a1', 'p1'), updatedAt: 1000 }, row('a2', 'p1', 'exited')]);
-  assert.equal(db.prepare(`SELECT memberships FROM profile_memberships WHERE profile_id = 'p1'`).pluck().get(), '{"a1":["realized",1000],"a2":["exited",1000,2000]}');
+  await store.put('sbx1', [{ ...row('a1', 'p1'), updatedAt: 1000 }, row('a2', 'p1', 'exited'), row('a3', 'p1'), { ...row('a4', 'p1', 'existing'), updatedAt: 1000 }]);
+  assert.equal(db.prepare(`SELECT memberships FROM profile_memberships WHERE profile_id = 'p1'`).pluck().get(), '{"a1":1000,"a2":[2,1000,2000],"a3":[0,1000,2000],"a4":[1,1000]}');
   assert.deepEqual(await store.get('sbx1', 'p1', 'a1'), { profileId: 'p1', audienceId: 'a1', status: 'realized', lastQualificationTime: 1000, updatedAt: 1000 });
+  assert.deepEqual(await store.get('sbx1', 'p1', 'a4'), { profileId: 'p1', audienceId: 'a4', status: 'existing', lastQualificationTime: 1000, updatedAt: 1000 });
   assert.deepEqual((await store.members('sbx1', 'a1', { limit: 5 }))[0]?.updatedAt, 1000);
+  // Statuses filter both forms of an entry; a profile without the entry is never listed.
+  await store.put('sbx1', [{ ...row('a1', 'p2', 'existing'), updatedAt: 1000 }, { ...row('a1', 'p3', 'exited') }, row('zz', 'p4')]);
+  const members = async (statuses?: Membership['status'][]) => (await store.members('sbx1', 'a1', { limit: 10, ...(statuses ? { statuses } : {}) })).map((m) => `${m.profileId}:${m.status}`);
+  assert.deepEqual(await members(), ['p1:realized', 'p2:existing']);
+  assert.deepEqual(await members(['realized']), ['p1:realized']);
+  assert.deepEqual(await members(['exited']), ['p3:exited']);
+  assert.deepEqual(await members(['realized', 'existing', 'exited']), ['p1:realized', 'p2:existing', 'p3:exited']);
+});
+
+test('entries written with their status spelled out by an earlier version become compact, unchanged in meaning', async () => {
+  const db = openSqlite(':memory:');
+  db.exec(`CREATE TABLE schema_migrations (domain TEXT PRIMARY KEY, version INTEGER NOT NULL);
+    INSERT INTO schema_migrations VALUES ('memberships', 2);
+    CREATE TABLE profile_memberships (sandbox_id TEXT NOT NULL, profile_id TEXT NOT NULL, memberships TEXT NOT NULL,
+      PRIMARY KEY (sandbox_id, profile_id)) WITHOUT ROWID;
+    INSERT INTO profile_memberships VALUES
+      ('sbx1', 'p1', '{"a1":["realized",1000],"a2":["realized",1000,2000],"a3":["existing",1000,1000],"a4":["exited",500,2500]}'),
+      ('sbx2', 'p1', '{"a1":["existing",900]}');`);
+  const store = new SqliteMembershipStore(db);
+  assert.equal(db.prepare(`SELECT memberships FROM profile_memberships WHERE sandbox_id = 'sbx1'`).pluck().get(), '{"a1":1000,"a2":[0,1000,2000],"a3":[1,1000],"a4":[2,500,2500]}');
+  assert.deepEqual((await store.forProfile('sbx1', 'p1')).sort((a, b) => a.audienceId.localeCompare(b.audienceId)), [
+    { profileId: 'p1', audienceId: 'a1', status: 'realized', lastQualificationTime: 1000, updatedAt: 1000 },
+    { profileId: 'p1', audienceId: 'a2', status: 'realized', lastQualificationTime: 1000, updatedAt: 2000 },
+    { profileId: 'p1', audienceId: 'a3', status: 'existing', lastQualificationTime: 1000, updatedAt: 1000 },
+    { profileId: 'p1', audienceId: 'a4', status: 'exited', lastQualificationTime: 500, updatedAt: 2500 },
+  ]);
+  assert.deepEqual(await store.forProfile('sbx2', 'p1'), [{ profileId: 'p1', audienceId: 'a1', status: 'existing', lastQualificationTime: 900, updatedAt: 900 }]);
 });
