@@ -125,8 +125,19 @@ class EntriesText {
   }
 }
 
-/** What JSON.stringify writes for a number. */
-const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+/**
+ * What JSON.stringify writes for a number. The last one is remembered: a job's entries share its
+ * instant, and a 13-digit number's text was ~0.1 µs to make, 4.5M times.
+ */
+let lastNumber = Number.NaN;
+let lastText = 'null';
+function jsonNumber(n: number): string {
+  if (n !== lastNumber) {
+    lastNumber = n;
+    lastText = Number.isFinite(n) ? String(n) : 'null';
+  }
+  return lastText;
+}
 
 /**
  * Memberships grouped by profile, each profile's entries as JSON text built directly: a batch job
