@@ -24,6 +24,8 @@ import { evaluateAndWrite } from '../packages/server/src/segmentation/jobs/evalu
 import { entryLookahead, futureEntrants } from '../packages/server/src/segmentation/jobs/time-entrants.ts';
 import { usesClock } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { SqliteMembershipStore } from '../packages/server/src/segmentation/memberships/sqlite-store.ts';
+import { MembershipBulkWriter } from '../packages/server/src/segmentation/memberships/bulk-writer.ts';
+import { WriteGate } from '../packages/server/src/storage/write-gate.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../packages/server/src/storage/checkpointer.ts';
 import { machineCores, readMachineBusy } from './lib/machine-load.ts';
@@ -85,12 +87,14 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   const profiles = Math.round(1_000_000 * Math.min(1, benchScale()));
   const db = await openPqlDatabase({ threads: '2', preserve_insertion_order: 'false' });
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-batch-'));
-  // As the platform opens it: WAL checkpoints in a worker thread, not inline in the writing transactions.
+  // As the platform opens it: WAL checkpoints in a worker thread, not inline in the writing
+  // transactions; a write gate shared with the thread that writes a job's memberships.
   const sqlitePath = join(dir, 'meridian.db');
-  const sqlite = openSqlite(sqlitePath, 'normal', SAFETY_NET_CHECKPOINT_PAGES);
+  const gate = new WriteGate();
+  const sqlite = openSqlite(sqlitePath, 'normal', SAFETY_NET_CHECKPOINT_PAGES, undefined, gate);
   const checkpointer = startCheckpointer(sqlitePath, 250, (message) => say(NAME, `checkpoint failed: ${message}`));
+  const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells }));
   try {
-    const memberships = new SqliteMembershipStore(sqlite);
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);
     await generate(db.connection, profiles);
     const audiences: BatchAudience[] = BENCH_AUDIENCES.map((pql, i) => ({
@@ -143,6 +147,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     };
   } finally {
     db.close();
+    await memberships.close();
     await checkpointer.stop();
     sqlite.close();
     rmSync(dir, { recursive: true, force: true });

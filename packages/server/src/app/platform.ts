@@ -38,6 +38,7 @@ import { identityWarningCheck } from '../identity/ingest-check.ts';
 import { SqliteAudienceStore } from '../segmentation/audiences/sqlite-store.ts';
 import { AudienceService } from '../segmentation/audiences/service.ts';
 import { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
+import { MembershipBulkWriter } from '../segmentation/memberships/bulk-writer.ts';
 import type { MembershipStore } from '../segmentation/memberships/store.ts';
 import { sqlitePassWriter } from '../segmentation/memberships/sqlite-pass-writer.ts';
 import { StreamingAudiences } from '../segmentation/memberships/streaming.ts';
@@ -214,7 +215,8 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   });
   const externalAudienceStore = new SqliteExternalAudienceStore(db);
   const audiences = new AudienceService(withExternalAudiences(new SqliteAudienceStore(db), externalAudienceStore), schemas, profiles);
-  const memberships = new SqliteMembershipStore(db);
+  // A batch job's membership writes run on a thread of their own (memberships/bulk-writer.ts).
+  const memberships = new SqliteMembershipStore(db, new MembershipBulkWriter({ databasePath: dbPath, durability: config.durability, writeGate: writeGate.cells }));
   const clock = options.clock ?? systemClock;
   const dueTimes = new SqliteDueStore(db);
   const identityOwners = new SqliteIdentityOwnerStore(db);
@@ -502,6 +504,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
       await activations.close();
       await decisioning.close();
       await audienceJobs.close();
+      await memberships.close();
       await membershipTimers.stop();
       computedAttributes.stop();
       await retention.stop();

@@ -23,6 +23,9 @@ import type { AudienceJobCounts } from './model.ts';
  */
 export const WRITE_BATCH = 5_000;
 
+/** Puts a job keeps outstanding (see `evaluateAndWrite`). */
+const WRITES_IN_FLIGHT = 2;
+
 export interface EvaluateAndWriteOptions {
   now: number;
   /** Makes the input tables hold a merge policy's profiles. */
@@ -63,13 +66,26 @@ export async function evaluateAndWrite(
   const counts = await countTransitions(connection, audiences.map((a) => a.id));
   const writeStarted = performance.now();
   let written = 0;
-  for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH, audiences.map((a) => a.id))) {
-    if (options.shouldStop?.()) throw new JobInterrupted();
-    await memberships.put(sandboxId, batch);
-    written += batch.length;
-    const changes = batch.filter(isEntryOrExit);
-    if (changes.length > 0) options.onChanges?.(changes);
-    await nextTurn();
+  // Up to WRITES_IN_FLIGHT puts outstanding: with a store that writes on another thread, the next
+  // batch is decoded while the last is written. Puts settle in order, so changes are announced in order.
+  const inFlight: Promise<void>[] = [];
+  try {
+    for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH, audiences.map((a) => a.id))) {
+      if (options.shouldStop?.()) throw new JobInterrupted();
+      const put = memberships.put(sandboxId, batch).then(() => {
+        written += batch.length;
+        const changes = batch.filter(isEntryOrExit);
+        if (changes.length > 0) options.onChanges?.(changes);
+      });
+      put.catch(() => undefined); // its failure is thrown where it is awaited, in order, below
+      inFlight.push(put);
+      if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
+      await nextTurn();
+    }
+    while (inFlight.length > 0) await inFlight.shift();
+  } finally {
+    // Stopped or failed: the puts already made still settle before the job's state is recorded.
+    await Promise.allSettled(inFlight);
   }
   return { counts, evaluateMs: writeStarted - evaluateStarted, writeMs: performance.now() - writeStarted, written };
 }

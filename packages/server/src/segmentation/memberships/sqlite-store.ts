@@ -17,7 +17,11 @@
  */
 import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
+import type { MembershipBulkWriter } from './bulk-writer.ts';
 import type { Membership, MembershipStatus, MembershipStore } from './store.ts';
+
+/** Memberships in one put from which a store with a bulk writer hands the put to its thread. */
+export const BULK_PUT = 1_000;
 
 const MIGRATIONS = [
   `CREATE TABLE audience_memberships (sandbox_id TEXT NOT NULL, audience_id TEXT NOT NULL, profile_id TEXT NOT NULL,
@@ -153,25 +157,49 @@ function entriesByProfile(memberships: readonly Membership[]): Map<string, Entri
   return byProfile;
 }
 
-export class SqliteMembershipStore implements MembershipStore {
-  private readonly putAll;
+/**
+ * The rows a put writes, flat: profile id, then the JSON text of its new entries, for each profile.
+ * Audience ids JSON would escape are refused here, before anything is written.
+ */
+export function profileRowsOf(memberships: readonly Membership[]): string[] {
+  const flat: string[] = [];
+  for (const [profileId, entries] of entriesByProfile(memberships)) flat.push(profileId, entries.text());
+  return flat;
+}
 
-  constructor(private readonly db: SqliteDatabase) {
+/**
+ * Writes flat profile rows (`profileRowsOf`) in one transaction (a savepoint inside a caller's):
+ * a profile's new entries merge into its object (json_patch replaces the entries it names and
+ * keeps the others) by multi-row upserts. The store and the bulk writer's thread both write with it.
+ */
+export function profileRowsWriter(db: SqliteDatabase): (sandboxId: string, flat: readonly string[]) => void {
+  const upsert = multiRowWriter(
+    db,
+    'INSERT INTO profile_memberships (sandbox_id, profile_id, memberships)',
+    3,
+    'ON CONFLICT (sandbox_id, profile_id) DO UPDATE SET memberships = json_patch(memberships, excluded.memberships)',
+  );
+  const write = db.transaction((sandboxId: string, flat: readonly string[]) => {
+    const rows: [string, string, string][] = [];
+    for (let i = 0; i < flat.length; i += 2) rows.push([sandboxId, flat[i], flat[i + 1]]);
+    upsert(rows);
+  });
+  return (sandboxId, flat) => write.immediate(sandboxId, flat);
+}
+
+export class SqliteMembershipStore implements MembershipStore {
+  private readonly writeRows;
+
+  /**
+   * @param bulk a writer on its own thread (bulk-writer.ts) for puts of `BULK_PUT` memberships or
+   *   more (a batch job's); without it every put runs on the calling thread.
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly bulk?: MembershipBulkWriter,
+  ) {
     migrate(db, 'memberships', MIGRATIONS);
-    // A profile's new entries merge into its object (json_patch replaces the entries it names and
-    // keeps the others); batch jobs write a million profiles, streaming passes hundreds: multi-row
-    // statements, not one call per profile.
-    const upsert = multiRowWriter(
-      db,
-      'INSERT INTO profile_memberships (sandbox_id, profile_id, memberships)',
-      3,
-      'ON CONFLICT (sandbox_id, profile_id) DO UPDATE SET memberships = json_patch(memberships, excluded.memberships)',
-    );
-    this.putAll = db.transaction((sandboxId: string, memberships: readonly Membership[]) => {
-      const rows: [string, string, string][] = [];
-      for (const [profileId, entries] of entriesByProfile(memberships)) rows.push([sandboxId, profileId, entries.text()]);
-      upsert(rows);
-    });
+    this.writeRows = profileRowsWriter(db);
   }
 
   async get(sandboxId: string, profileId: string, audienceId: string) {
@@ -218,13 +246,23 @@ export class SqliteMembershipStore implements MembershipStore {
     return rows.flatMap(membershipsOf);
   }
 
+  /**
+   * Large puts go to the bulk writer's thread when there is one: the caller (a job) then decodes
+   * its next rows while this one is written. Puts resolve in the order they were made.
+   */
   async put(sandboxId: string, memberships: readonly Membership[]) {
+    if (this.bulk && memberships.length >= BULK_PUT) return this.bulk.write(sandboxId, profileRowsOf(memberships));
     this.putNow(sandboxId, memberships);
   }
 
-  /** `put`, done when it returns; inside a caller's transaction it joins it. */
+  /** `put`, done when it returns, on this thread; inside a caller's transaction it joins it. */
   putNow(sandboxId: string, memberships: readonly Membership[]): void {
-    if (memberships.length > 0) this.putAll.immediate(sandboxId, memberships);
+    if (memberships.length > 0) this.writeRows(sandboxId, profileRowsOf(memberships));
+  }
+
+  /** Stops the bulk writer's thread, if any, once its writes are done. */
+  async close(): Promise<void> {
+    await this.bulk?.close();
   }
 
   async deleteAudience(sandboxId: string, audienceId: string) {
