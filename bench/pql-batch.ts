@@ -9,7 +9,8 @@
  * profiles/s; then, outside the total, the job's look-ahead for people who will enter its
  * clock-reading audiences with time alone (`time-entrants.ts`). Materializing merged profiles
  * from the profile store is not in this figure (the job reports it as `timings.materializeMs`).
- * BENCH_SCALE shrinks the profile count.
+ * Profile and audience ids have the platform's shape (`SHORT_IDS` below). BENCH_SCALE shrinks
+ * the profile count.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,16 @@ import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger } from './lib/stats.ts';
 
 const NAME = 'pql-batch';
+
+/**
+ * Ids shaped as the platform makes them (storage/ids.ts: a prefix, 12 hex digits of creation time,
+ * 12 random): ids sharing their first 16 characters cost DuckDB more to join and sort than short
+ * ones, and JavaScript more to decode (strings over 12 bytes are not stored inline).
+ * BENCH_SHORT_IDS=1 uses `p<n>` and `aud-<n>` instead, as before session 19.
+ */
+const SHORT_IDS = process.env.BENCH_SHORT_IDS === '1';
+const profileIdSql = (n: string) => (SHORT_IDS ? `'p' || (${n})` : `'prs_' || printf('%012x%012x', 1750000000000 + (${n}) // 50, hash(${n}) % 281474976710656)`);
+const audienceId = (i: number) => (SHORT_IDS ? `aud-${i}` : `aud_0193a5c2e4f1${(0x5f0c2a9e4100 + i * 7919).toString(16).padStart(12, '0')}`);
 const NOW = Date.parse('2025-06-18T15:00:00Z');
 
 /** Twenty audiences of the kinds marketers build; the last reads the first through inSegment. */
@@ -56,12 +67,12 @@ export const BENCH_AUDIENCES: readonly string[] = [
   'xEvent[timestamp occurs this month].count() > 0 and person.age < 25',
   'person.signupDate occurs < 90 days before now',
   'xEvent[eventType = "addToCart"].count() > xEvent[eventType = "commerce.checkouts"].count()',
-  'inSegment("aud-0") and person.gender = "male"',
-].map((q) => q.replace('between_placeholder', 'in [1985, 1986, 1987, 1988, 1989, 1990]'));
+  'inSegment("first_audience") and person.gender = "male"',
+].map((q) => q.replace('between_placeholder', 'in [1985, 1986, 1987, 1988, 1989, 1990]').replace('first_audience', audienceId(0)));
 
 async function generate(connection: Awaited<ReturnType<typeof openPqlDatabase>>['connection'], profiles: number): Promise<void> {
   await connection.run(`INSERT INTO ${PQL_TABLES.profiles}
-    SELECT 'p' || i, json_object(
+    SELECT ${profileIdSql('i')}, json_object(
       'homeAddress', json_object('countryCode', ['US', 'CA', 'MX', 'FR', 'DE'][1 + i % 5]),
       'person', json_object('age', 18 + i % 60, 'gender', CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END, 'birthYear', 1960 + i % 45,
         'email', 'user' || i || CASE WHEN i % 3 = 0 THEN '@gmail.com' ELSE '@example.com' END,
@@ -71,7 +82,7 @@ async function generate(connection: Awaited<ReturnType<typeof openPqlDatabase>>[
     FROM range(${profiles}) t(i)`);
   const types = `['commerce.checkouts', 'commerce.productViews', 'web.webpagedetails.pageViews', 'addToCart']`;
   await connection.run(`INSERT INTO ${PQL_TABLES.events}
-    SELECT 'p' || (j % ${profiles}), j, ${NOW} - CAST(hash(j) % 3456000000 AS BIGINT), ${types}[CAST(1 + hash(j * 7) % 4 AS INTEGER)],
+    SELECT ${profileIdSql(`j % ${profiles}`)}, j, ${NOW} - CAST(hash(j) % 3456000000 AS BIGINT), ${types}[CAST(1 + hash(j * 7) % 4 AS INTEGER)],
       json_object('eventType', ${types}[CAST(1 + hash(j * 7) % 4 AS INTEGER)], 'commerce', json_object('order', json_object('priceTotal', CAST(hash(j * 13) % 500 AS INTEGER))))
     FROM range(${profiles * 3}) t(j)`);
   for (const statement of JOB_DDL) await connection.run(statement);
@@ -98,10 +109,10 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);
     await generate(db.connection, profiles);
     const audiences: BatchAudience[] = BENCH_AUDIENCES.map((pql, i) => ({
-      id: `aud-${i}`,
+      id: audienceId(i),
       aliases: [],
       ast: parseOrThrow(pql),
-      dependencies: pql.includes('inSegment("aud-0")') ? ['aud-0'] : [],
+      dependencies: pql.includes(`inSegment("${audienceId(0)}")`) ? [audienceId(0)] : [],
       policyId: 'default',
     }));
     const busyBefore = readMachineBusy();
@@ -126,7 +137,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     const total = (finished - started) / 1000;
     const stored = sqlite.prepare('SELECT count(*) FROM profile_memberships, json_each(memberships)').pluck().get() as number;
     if (stored !== result.written) throw new Error(`wrote ${result.written} memberships but ${stored} are stored`);
-    const perAudience = result.counts.map((c) => `${c.audienceId} ${formatInteger(c.total)}`).join(', ');
+    const perAudience = result.counts.map((c, i) => `#${i} ${formatInteger(c.total)}`).join(', ');
     say(NAME, `members per audience: ${perAudience}`);
     return {
       benchmark: NAME,
