@@ -5,15 +5,15 @@
  * the qualification time alone (`1750258800000`) for an entry realized at the moment it was
  * written (every entry of a job's first run), else `[status code, lastQualificationTime]` or
  * `[status code, lastQualificationTime, updatedAt]` (`updatedAt` omitted when it equals the
- * qualification time), with codes 0 realized, 1 existing, 2 exited. A batch job writes one row per person, not one per (person, audience): 1,000,000
- * people in 20 audiences are ~1M upserts instead of 4.5M B-tree inserts into two indexes (the
- * membership write of `pql-batch` fell from ~12 to ~4.4 s in isolation). Reads of a profile, the
- * hot path of streaming evaluation and the edge, are one point read and a `JSON.parse` (16 µs
- * against 53 µs through the old layout's second index, 10,000 scattered reads of 1M profiles). Listing an
- * audience's members walks the sandbox's profiles in id order and keeps those holding it: a page
- * costs the profiles scanned to fill it, so a sparse audience's page can scan the whole sandbox
- * (~0.6 s per million profiles here); exports page on, so a full export is one pass.
- * docs/audience-jobs.md.
+ * qualification time), with codes 0 realized, 1 existing, 2 exited. A batch job writes one row
+ * per person, not one per (person, audience): 1,000,000 people in 20 audiences are ~1M upserts
+ * instead of 4.5M B-tree inserts into two indexes (the membership write of `pql-batch` fell from
+ * ~12 to ~4.4 s in isolation). Reads of a profile, the hot path of streaming evaluation and the
+ * edge, are one point read and a `JSON.parse` (16 µs against 53 µs through the old layout's
+ * second index, 10,000 scattered reads of 1M profiles). Listing an audience's members walks the
+ * sandbox's profiles in id order and keeps those holding it: a page costs the profiles scanned to
+ * fill it, so a sparse audience's page can scan the whole sandbox (~0.6 s per million profiles
+ * here); exports page on, so a full export is one pass. docs/audience-jobs.md.
  */
 import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
