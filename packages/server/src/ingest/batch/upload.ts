@@ -9,6 +9,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,9 +24,13 @@ export async function storeUpload(body: Readable, path: string, maxBytes: number
       else callback(null, chunk);
     },
   });
+  const file = createWriteStream(path);
   try {
-    await pipeline(body, limit, createWriteStream(path));
+    await pipeline(body, limit, file);
   } catch (err) {
+    // A refused upload rejects as soon as the stream is destroyed, while the file may still be
+    // opening: wait until it is closed, so the caller can remove it (and its folder) at once.
+    if (!file.closed) await once(file, 'close');
     throw asUploadProblem(err as NodeJS.ErrnoException) ?? err;
   }
   if (durable) await syncToDisk(path);
