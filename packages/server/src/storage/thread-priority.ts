@@ -65,14 +65,16 @@ function threadPoolSize(): number {
 /**
  * The kernel ids of libuv's thread pool (shared by the main thread and every worker thread):
  * an asynchronous `readlink` of `/proc/thread-self` runs on a pool thread and names that thread.
- * Asked in rounds of concurrent calls until every thread of the pool has answered (or ten rounds
- * passed); empty where `/proc/thread-self` does not exist.
+ * Asked in rounds of concurrent calls until every thread of the pool has answered (or a hundred
+ * rounds passed: on a loaded machine one thread can drain a round's calls before another wakes,
+ * and ten rounds once found three of four threads in CI); empty where `/proc/thread-self` does not
+ * exist.
  */
 export async function threadPoolThreadIds(): Promise<number[]> {
   const size = threadPoolSize();
   const caller = currentThreadId();
   const found = new Set<number>();
-  for (let round = 0; round < 10 && found.size < size; round++) {
+  for (let round = 0; round < 100 && found.size < size; round++) {
     let links: string[];
     try {
       links = await Promise.all(Array.from({ length: size * 4 }, () => readlink('/proc/thread-self')));
