@@ -67,8 +67,8 @@ export const BENCH_AUDIENCES: readonly string[] = [
   'xEvent[timestamp occurs this month].count() > 0 and person.age < 25',
   'person.signupDate occurs < 90 days before now',
   'xEvent[eventType = "addToCart"].count() > xEvent[eventType = "commerce.checkouts"].count()',
-  'inSegment("first_audience") and person.gender = "male"',
-].map((q) => q.replace('between_placeholder', 'in [1985, 1986, 1987, 1988, 1989, 1990]').replace('first_audience', audienceId(0)));
+  `inSegment("${audienceId(0)}") and person.gender = "male"`,
+].map((q) => q.replace('between_placeholder', 'in [1985, 1986, 1987, 1988, 1989, 1990]'));
 
 async function generate(connection: Awaited<ReturnType<typeof openPqlDatabase>>['connection'], profiles: number): Promise<void> {
   await connection.run(`INSERT INTO ${PQL_TABLES.profiles}

@@ -34,8 +34,8 @@ export class MembershipBulkWriter {
   private worker?: Worker;
   private ready?: Promise<void>;
   private readonly waiters = new Map<number, Waiter>();
-  /** Writes sent and not yet answered. */
-  private readonly pending = new Set<Promise<void>>();
+  /** The last write sent: the thread answers in order, so once it settles every earlier one has. */
+  private last: Promise<void> = Promise.resolve();
   private nextId = 1;
   private closed = false;
 
@@ -47,8 +47,7 @@ export class MembershipBulkWriter {
     const worker = await this.thread();
     const id = this.nextId++;
     const written = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    this.pending.add(written);
-    void written.catch(() => undefined).finally(() => this.pending.delete(written));
+    this.last = written.catch(() => undefined);
     worker.ref(); // a write is awaited: the thread keeps the process alive until it answers
     worker.postMessage({ type: 'write', id, sandboxId, rows } satisfies ToBulkWriter);
     return written;
@@ -59,7 +58,7 @@ export class MembershipBulkWriter {
     this.closed = true;
     const worker = this.worker;
     if (!worker) return;
-    await Promise.allSettled([...this.pending]);
+    await this.last;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.ref(); // the process waits for the thread to close its connection
     worker.postMessage({ type: 'close' } satisfies ToBulkWriter);
