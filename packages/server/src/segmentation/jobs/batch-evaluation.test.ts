@@ -9,10 +9,11 @@ import { parseOrThrow } from '../pql/parser.ts';
 import type { XdmEvent } from '../pql/cases.ts';
 import type { JsonObject } from '../../storage/json.ts';
 import { compileExpression } from '../evaluate/compile.ts';
-import { loadPqlInput, preparePqlInput, type PqlInputProfile } from '../sql/input-layout.ts';
+import { PQL_TABLES, loadPqlInput, preparePqlInput, type PqlInputProfile } from '../sql/input-layout.ts';
 import { openPqlDatabase } from '../sql/test-support.ts';
 import { gatherEventLists } from './event-lists.ts';
-import { JOB_DDL, JOB_TABLES, countTransitions, dependencyLevels, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
+import { JOB_DDL, JOB_TABLES, countTransitions, dependencyLevels, evaluateLevels, keyHeldMemberships, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
+import { PROFILE_KEYS_TABLE, keyProfiles } from './profile-keys.ts';
 
 /** Orders "profile/audience-index" keys as the transitions come. */
 function byProfileThenAudience(a: string, b: string): number {
@@ -71,14 +72,17 @@ test('evaluation in dependency order gives the members the in-memory engine find
   try {
     await loadPqlInput(db.connection, people);
     await preparePqlInput(db.connection);
+    await keyProfiles(db.connection, [PQL_TABLES.profiles]);
     for (const statement of JOB_DDL) await db.connection.run(statement);
     // Held before the job: p0000 realized (will stay → existing), p0001 existing but no longer qualifies (→ exited).
-    await db.connection.run(`INSERT INTO ${JOB_TABLES.current} VALUES ('us', 'p0000', 'realized', 5), ('us', 'p0001', 'existing', 6), ('us', 'p0003', 'existing', 7)`);
+    // And p9999, gone from the profiles since: exits too.
+    await db.connection.run(`INSERT INTO ${JOB_TABLES.current} VALUES ('us', 'p0000', 'realized', 5), ('us', 'p0001', 'existing', 6), ('us', 'p0003', 'existing', 7), ('us', 'p9999', 'existing', 8)`);
     let inputsUsed = 0;
     await evaluateLevels(db.connection, batchAudiences, { now: NOW, useInput: async () => void inputsUsed++ });
     assert.ok(inputsUsed >= 3, 'the input is selected for each level');
 
-    const reader = await db.connection.runAndReadAll(`SELECT audience_id, profile_id FROM ${JOB_TABLES.members}`);
+    const reader = await db.connection.runAndReadAll(`SELECT a.audience_id, k.profile_id
+      FROM ${JOB_TABLES.members} JOIN ${JOB_TABLES.audiences} a USING (audience) JOIN ${PROFILE_KEYS_TABLE} k USING (profile_key)`);
     const sqlMembers = new Set(reader.getRows().map((r) => `${String(r[0])}/${String(r[1])}`));
     // The in-memory engine in dependency order, each audience reading the ones before it.
     const memoryMembers = new Set<string>();
@@ -97,25 +101,30 @@ test('evaluation in dependency order gives the members the in-memory engine find
     assert.deepEqual([...sqlMembers].sort(), [...memoryMembers].sort());
     for (const a of AUDIENCES) assert.ok([...memoryMembers].some((m) => m.startsWith(`${a.id}/`)), `${a.id} has members in the fixture`);
 
+    await keyHeldMemberships(db.connection);
     const counts = await countTransitions(db.connection, AUDIENCES.map((a) => a.id));
     const us = counts.find((c) => c.audienceId === 'us')!;
     const usMembers = [...memoryMembers].filter((m) => m.startsWith('us/')).length;
-    assert.deepEqual(us, { audienceId: 'us', realized: usMembers - 2, existing: 2, exited: 1, total: usMembers });
+    assert.deepEqual(us, { audienceId: 'us', realized: usMembers - 2, existing: 2, exited: 2, total: usMembers });
 
     const written = [];
-    for await (const rows of streamTransitions(db.connection, NOW, 100, AUDIENCES.map((a) => a.id))) {
+    for await (const rows of streamTransitions(db.connection, NOW, 100)) {
       assert.ok(rows.length <= 100 + 2048, 'batches stay near the asked size');
       written.push(...rows);
     }
     const order = written.map((m) => `${m.profileId}/${AUDIENCES.findIndex((a) => a.id === m.audienceId)}`);
-    assert.deepEqual(order, [...order].sort(byProfileThenAudience), 'rows come by profile, then audience (both indexes written in place)');
+    const [inInput, gone] = [order.filter((o) => !o.startsWith('p9999/')), order.filter((o) => o.startsWith('p9999/'))];
+    assert.deepEqual(order, [...[...inInput].sort(byProfileThenAudience), ...gone], 'rows come by profile, then audience (both indexes written in place); people keyed later come after');
     const byKey = new Map(written.map((m) => [`${m.audienceId}/${m.profileId}`, m]));
     assert.deepEqual(byKey.get('us/p0000'), { audienceId: 'us', profileId: 'p0000', status: 'existing', lastQualificationTime: 5, updatedAt: NOW });
     assert.deepEqual(byKey.get('us/p0001'), { audienceId: 'us', profileId: 'p0001', status: 'exited', lastQualificationTime: 6, updatedAt: NOW });
     assert.equal(byKey.has('us/p0003'), false, 'an existing member who stays needs no write');
+    assert.deepEqual(byKey.get('us/p9999'), { audienceId: 'us', profileId: 'p9999', status: 'exited', lastQualificationTime: 8, updatedAt: NOW });
     assert.equal(byKey.get('us/p0006')?.status, 'realized');
     assert.equal(byKey.get('us/p0006')?.lastQualificationTime, NOW);
-    assert.equal(written.length, memoryMembers.size - 2 + 1 + 1, 'every entry but the two held before, one realized → existing, one exit; the unchanged member is not written');
+    assert.equal(written.length, memoryMembers.size - 2 + 1 + 2, 'every entry but the two held before, one realized → existing, two exits; the unchanged member is not written');
+    const copied = await db.connection.runAndReadAll(`SELECT DISTINCT segment_id FROM ${PQL_TABLES.segmentMembers} ORDER BY 1`);
+    assert.deepEqual(copied.getRows().map((r) => String(r[0])), ['checkout-7d', 'gold-women', 'us', 'us-buyers'], 'only the audiences read through inSegment are copied for it');
   } finally {
     db.close();
   }

@@ -1,16 +1,18 @@
 /**
  * The DuckDB side of a batch segmentation job: the input tables are materialized once per job and
  * merge policy; every audience of a dependency level runs as one compiled query over them, its
- * members go to `job_members` and, for the next levels' `inSegment`, to `pql_segment_members`; then one join
+ * members go to `job_members` as (audience code, profile key) pairs (profile-keys.ts) and, when
+ * another audience of the job reads it through `inSegment`, to `pql_segment_members`; then one join
  * against the memberships held before the job gives every transition (realized / existing /
  * exited) and the counts per audience. All of it runs in DuckDB's threads, off the event loop.
  *
  * @example
  *   await evaluateLevels(connection, audiences, { now, useInput: (policy) => inputs.select(policy) });
+ *   await keyHeldMemberships(connection);
  *   const counts = await countTransitions(connection, ids);
- *   for await (const rows of streamTransitions(connection, now, 10_000, ids)) await store.put(sandboxId, rows);
+ *   for await (const rows of streamTransitions(connection, now, 10_000)) await store.put(sandboxId, rows);
  */
-import { BIGINT, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Expr } from '../pql/ast.ts';
 import { compileToSql } from '../sql/compile.ts';
 import type { InputFields } from '../sql/input-fields.ts';
@@ -18,17 +20,24 @@ import { PQL_TABLES } from '../sql/input-layout.ts';
 import { sqlString } from '../sql/sql-text.ts';
 import type { Membership, MembershipStatus } from '../memberships/store.ts';
 import type { AudienceJobCounts } from './model.ts';
+import { PROFILE_KEYS_TABLE, keyProfiles, profileIdsByKey } from './profile-keys.ts';
 
 export const JOB_TABLES = {
-  /** Members found by this job: (audience_id, profile_id). */
+  /** The job's audiences: (audience code, audience_id), codes 0, 1, ... in the order given to `evaluateLevels`. */
+  audiences: 'job_audiences',
+  /** Members found by this job: (audience code, profile key). */
   members: 'job_members',
-  /** Memberships held before the job (realized or existing) of the audiences it evaluates. */
+  /** Memberships held before the job (realized or existing) of the audiences it evaluates, by id. */
   current: 'job_current_members',
+  /** The same by audience code and profile key, status coded as in transitions (`keyHeldMemberships`). */
+  held: 'job_held_members',
 } as const;
 
 export const JOB_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${JOB_TABLES.members} (audience_id VARCHAR NOT NULL, profile_id VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${JOB_TABLES.audiences} (audience INTEGER NOT NULL, audience_id VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${JOB_TABLES.members} (audience INTEGER NOT NULL, profile_key INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS ${JOB_TABLES.current} (audience_id VARCHAR NOT NULL, profile_id VARCHAR NOT NULL, status VARCHAR NOT NULL, lqt BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${JOB_TABLES.held} (audience INTEGER NOT NULL, profile_key INTEGER NOT NULL, status INTEGER NOT NULL, lqt BIGINT NOT NULL)`,
 ];
 
 export interface BatchAudience {
@@ -85,7 +94,8 @@ export function byMergePolicy<T extends { policyId: string }>(audiences: readonl
 /**
  * Evaluates every audience, level by level (audiences sharing a merge policy one after the other
  * on that policy's input). `useInput(policyId)` must make the `pql_*` input tables hold that policy's
- * profiles before it resolves.
+ * profiles, each keyed in `job_profile_keys`, before it resolves (`prepareJobInput` in
+ * job-input.ts); with `fields`, the profile fields table must carry the keys too.
  */
 export async function evaluateLevels(
   connection: DuckDBConnection,
@@ -100,64 +110,104 @@ export async function evaluateLevels(
   },
 ): Promise<void> {
   for (const statement of JOB_DDL) await connection.run(statement);
+  const codes = await registerAudiences(connection, audiences);
+  // Only the audiences another audience of the job reads are copied, by id, for inSegment.
+  const read = new Set(audiences.flatMap((a) => a.dependencies));
   for (const level of dependencyLevels(audiences)) {
     for (const [policyId, group] of byMergePolicy(level)) {
       await options.useInput(policyId);
-      await evaluateGroup([connection, ...(options.extraConnections ?? [])], group, options.now, options.fields);
+      await evaluateGroup([connection, ...(options.extraConnections ?? [])], group, codes, options.now, options.fields);
     }
-    // Audiences of the next levels read this level's results through inSegment.
-    for (const a of level) {
+    for (const a of level.filter((a) => read.has(a.id))) {
       for (const segmentId of [a.id, ...a.aliases]) {
-        await connection.run(`INSERT INTO ${PQL_TABLES.segmentMembers} SELECT profile_id, ${sqlString(segmentId)} FROM ${JOB_TABLES.members} WHERE audience_id = ${sqlString(a.id)}`);
+        await connection.run(`INSERT INTO ${PQL_TABLES.segmentMembers} SELECT k.profile_id, ${sqlString(segmentId)}
+          FROM ${JOB_TABLES.members} j JOIN ${PROFILE_KEYS_TABLE} k USING (profile_key) WHERE j.audience = ${codes.get(a.id)}`);
       }
     }
   }
 }
 
+/** Gives the job's audiences their codes (0, 1, ... in the order given) in `job_audiences`. */
+async function registerAudiences(connection: DuckDBConnection, audiences: readonly BatchAudience[]): Promise<Map<string, number>> {
+  const codes = new Map(audiences.map((a, i) => [a.id, i]));
+  const appender = await connection.createAppender(JOB_TABLES.audiences);
+  for (const [id, code] of codes) {
+    appender.appendInteger(code);
+    appender.appendVarchar(id);
+    appender.endRow();
+  }
+  appender.closeSync();
+  return codes;
+}
+
 /**
- * Each audience of the group as `INSERT INTO job_members SELECT ... WHERE <audience>` over the
- * shared input. One wide SELECT with a boolean column per audience was measured slower on DuckDB
+ * Each audience of the group as `INSERT INTO job_members SELECT <code>, profile_key ... WHERE <audience>`
+ * over the shared input. One wide SELECT with a boolean column per audience was measured slower on DuckDB
  * 1.5 (projections evaluate every predicate fully on every row; a WHERE clause lets DuckDB reorder
  * and short-circuit the conjuncts), so the single pass is over the materialized input, not the scan.
  */
-async function evaluateGroup(connections: readonly DuckDBConnection[], group: readonly BatchAudience[], now: number, fields: InputFields | undefined): Promise<void> {
+async function evaluateGroup(
+  connections: readonly DuckDBConnection[],
+  group: readonly BatchAudience[],
+  codes: ReadonlyMap<string, number>,
+  now: number,
+  fields: InputFields | undefined,
+): Promise<void> {
   // Several at a time: while one query is planned (compiled audiences inline large macros) or
   // finishes on one thread, another keeps DuckDB's other threads busy.
   let next = 0;
   const work = async (connection: DuckDBConnection) => {
     while (next < group.length) {
       const audience = group[next++];
-      const compiled = compileToSql(audience.ast, { now, ...(fields ? { fields } : {}) });
-      await connection.run(`INSERT INTO ${JOB_TABLES.members} SELECT ${sqlString(audience.id)}, profile_id FROM (${compiled.sql})`, compiled.params);
+      const members = memberKeysSql(audience.ast, now, fields);
+      await connection.run(`INSERT INTO ${JOB_TABLES.members} SELECT ${codes.get(audience.id)}, profile_key FROM (${members.sql})`, members.params);
     }
   };
   await Promise.all(connections.map(work));
 }
 
 /**
- * The transitions query: entries, realized → existing, and exits, as rows to write, ordered by
- * profile then audience. In that order both of the membership table's indexes grow where they
- * were last written: (sandbox, profile) appends, and (sandbox, audience, profile) has one insertion
- * point per audience. Audience-major order swept the whole profile index once per audience (4.5M
- * rows: 15.9 s → 10.9 s in SQLite). Audience and status come back as small codes and the time as
- * a DOUBLE, and the profile id only on a profile's first row (null on the next ones): profile ids
- * as the platform makes them (28 characters, not stored inline by DuckDB) cost ~1 µs each to
- * decode, and a profile has ~4.5 rows here. 4.4M transitions with such ids: 7.1–7.9 → 5.3–6.6 s
- * to stream (3 alternating pairs); with 7-character ids the `lag` costs 0.7–1.1 s more than it saves.
+ * An audience's members at `now` as a query of one column, `profile_key`. With extracted fields the
+ * profile fields table carries the keys; without, the members' ids are looked up.
  */
-function transitionsSql(): string {
-  return `SELECT audience, CASE WHEN lag(profile_id) OVER rows_in_order IS DISTINCT FROM profile_id THEN profile_id END AS first_of_profile, status, lqt
-    FROM (SELECT list_position($audiences, coalesce(j.audience_id, c.audience_id))::INTEGER AS audience,
-        coalesce(j.profile_id, c.profile_id) AS profile_id,
-        (CASE WHEN c.profile_id IS NULL THEN 0 WHEN j.profile_id IS NULL THEN 2 ELSE 1 END)::INTEGER AS status,
-        (CASE WHEN c.profile_id IS NULL THEN $now::BIGINT ELSE c.lqt END)::DOUBLE AS lqt
-      FROM ${JOB_TABLES.members} j FULL OUTER JOIN ${JOB_TABLES.current} c ON c.audience_id = j.audience_id AND c.profile_id = j.profile_id
-      WHERE c.profile_id IS NULL OR j.profile_id IS NULL OR c.status = 'realized')
-    WINDOW rows_in_order AS (ORDER BY profile_id, audience)
-    ORDER BY profile_id, audience`;
+export function memberKeysSql(ast: Expr, now: number, fields: InputFields | undefined): { sql: string; params: Record<string, number> } {
+  if (fields) return compileToSql(ast, { now, fields, select: 'profile_key' });
+  const compiled = compileToSql(ast, { now });
+  return { sql: `SELECT k.profile_key FROM (${compiled.sql}) m JOIN ${PROFILE_KEYS_TABLE} k USING (profile_id)`, params: compiled.params };
 }
 
-/** Status codes of `transitionsSql`. */
+/**
+ * Turns the memberships held before the job (`job_current_members`, by id) into `job_held_members`
+ * by audience code and profile key, keying the profiles not met in the input (people gone since
+ * the memberships were written, who exit). Run once, after `evaluateLevels`.
+ */
+export async function keyHeldMemberships(connection: DuckDBConnection): Promise<void> {
+  await keyProfiles(connection, [JOB_TABLES.current]);
+  await connection.run(`INSERT INTO ${JOB_TABLES.held}
+    SELECT a.audience, k.profile_key, CASE c.status WHEN 'realized' THEN 0 ELSE 1 END, c.lqt
+    FROM ${JOB_TABLES.current} c JOIN ${JOB_TABLES.audiences} a USING (audience_id) JOIN ${PROFILE_KEYS_TABLE} k USING (profile_id)`);
+}
+
+/** The members found and held, side by side: `j` (found) and `c` (held), either null. */
+const FOUND_AND_HELD = `${JOB_TABLES.members} j FULL OUTER JOIN ${JOB_TABLES.held} c ON c.audience = j.audience AND c.profile_key = j.profile_key`;
+
+/**
+ * The transitions query: entries, realized → existing, and exits, as rows to write, ordered by
+ * profile key then audience code, all numbers. Keys follow profile ids (profile-keys.ts), so in
+ * that order both of the membership table's indexes grow where they were last written: (sandbox,
+ * profile) appends, and (sandbox, audience, profile) has one insertion point per audience.
+ * Audience-major order swept the whole profile index once per audience (4.5M rows: 15.9 s → 10.9 s
+ * in SQLite). With profile ids instead of keys, 4.4M transitions cost ~4 s to join and sort and
+ * ~2 s to decode; with keys, ~0.7 s and ~0.5 s.
+ */
+const TRANSITIONS_SQL = `SELECT coalesce(j.audience, c.audience) AS audience, coalesce(j.profile_key, c.profile_key) AS profile_key,
+    (CASE WHEN c.profile_key IS NULL THEN 0 WHEN j.profile_key IS NULL THEN 2 ELSE 1 END)::INTEGER AS status,
+    (CASE WHEN c.profile_key IS NULL THEN $now::BIGINT ELSE c.lqt END)::DOUBLE AS lqt
+  FROM ${FOUND_AND_HELD}
+  WHERE c.profile_key IS NULL OR j.profile_key IS NULL OR c.status = 0
+  ORDER BY profile_key, audience`;
+
+/** Status codes of `TRANSITIONS_SQL`. */
 const STATUS_BY_CODE: readonly MembershipStatus[] = ['realized', 'existing', 'exited'];
 
 /**
@@ -167,11 +217,11 @@ const STATUS_BY_CODE: readonly MembershipStatus[] = ['realized', 'existing', 'ex
  *   await countTransitions(connection, ['aud_1']);  // [{ audienceId: 'aud_1', realized: 3, existing: 10, exited: 1, total: 13 }]
  */
 export async function countTransitions(connection: DuckDBConnection, audienceIds: readonly string[]): Promise<AudienceJobCounts[]> {
-  const reader = await connection.runAndReadAll(`SELECT coalesce(j.audience_id, c.audience_id) AS audience_id,
-      count(*) FILTER (WHERE c.profile_id IS NULL) AS realized,
-      count(*) FILTER (WHERE c.profile_id IS NOT NULL AND j.profile_id IS NOT NULL) AS existing,
-      count(*) FILTER (WHERE j.profile_id IS NULL) AS exited
-    FROM ${JOB_TABLES.members} j FULL OUTER JOIN ${JOB_TABLES.current} c ON c.audience_id = j.audience_id AND c.profile_id = j.profile_id
+  const reader = await connection.runAndReadAll(`SELECT a.audience_id,
+      count(*) FILTER (WHERE c.profile_key IS NULL) AS realized,
+      count(*) FILTER (WHERE c.profile_key IS NOT NULL AND j.profile_key IS NOT NULL) AS existing,
+      count(*) FILTER (WHERE j.profile_key IS NULL) AS exited
+    FROM ${FOUND_AND_HELD} JOIN ${JOB_TABLES.audiences} a ON a.audience = coalesce(j.audience, c.audience)
     GROUP BY 1`);
   const found = new Map(reader.getRows().map((r) => [String(r[0]), { realized: Number(r[1]), existing: Number(r[2]), exited: Number(r[3]) }]));
   return audienceIds.map((audienceId) => {
@@ -182,18 +232,13 @@ export async function countTransitions(connection: DuckDBConnection, audienceIds
 
 /**
  * The membership rows the job must write, in batches of `batchSize` (a profile that stays
- * `existing` needs no write), ordered by profile then audience. `audienceIds` names every audience
- * of `job_members` and `job_current_members`.
+ * `existing` needs no write), ordered by profile key then audience. Run after `keyHeldMemberships`.
  */
-export async function* streamTransitions(
-  connection: DuckDBConnection,
-  now: number,
-  batchSize: number,
-  audienceIds: readonly string[],
-): AsyncGenerator<Membership[]> {
-  const result = await connection.stream(transitionsSql(), { now, audiences: listValue([...audienceIds]) }, { now: BIGINT, audiences: LIST(VARCHAR) });
+export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<Membership[]> {
+  const audienceIds = await audiencesByCode(connection);
+  const profileIds = await profileIdsByKey(connection);
+  const result = await connection.stream(TRANSITIONS_SQL, { now });
   let batch: Membership[] = [];
-  let profileId = '';
   for await (const chunk of result) {
     const audiences = chunk.getColumnVector(0);
     const profiles = chunk.getColumnVector(1);
@@ -201,10 +246,9 @@ export async function* streamTransitions(
     const times = chunk.getColumnVector(3);
     const rows = chunk.rowCount; // a call into the native chunk each time it is read
     for (let row = 0; row < rows; row++) {
-      const audienceId = audienceIds[(audiences.getItem(row) as number) - 1];
-      if (audienceId === undefined) throw new Error('a transition names an audience the job was not given');
-      // The profile id comes on its first row only (null on the next rows of the same profile).
-      profileId = (profiles.getItem(row) as string | null) ?? profileId;
+      const audienceId = audienceIds[audiences.getItem(row) as number];
+      const profileId = profileIds[profiles.getItem(row) as number];
+      if (audienceId === undefined || profileId === undefined) throw new Error('a transition names an audience or a profile the job has no key for');
       batch.push({
         audienceId,
         profileId,
@@ -219,4 +263,12 @@ export async function* streamTransitions(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** The job's audience ids, indexed by code. */
+async function audiencesByCode(connection: DuckDBConnection): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`SELECT audience, audience_id FROM ${JOB_TABLES.audiences}`);
+  const ids: string[] = [];
+  for (const [code, id] of reader.getRows()) ids[Number(code)] = String(id);
+  return ids;
 }

@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { isEntryOrExit } from '../memberships/transitions.ts';
-import { countTransitions, evaluateLevels, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
+import { countTransitions, evaluateLevels, keyHeldMemberships, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { JobInterrupted } from './job-input.ts';
 import type { AudienceJobCounts } from './model.ts';
 
@@ -63,6 +63,7 @@ export async function evaluateAndWrite(
     ...(options.extraConnections ? { extraConnections: options.extraConnections } : {}),
     ...(options.fields ? { fields: options.fields } : {}),
   });
+  await keyHeldMemberships(connection);
   const counts = await countTransitions(connection, audiences.map((a) => a.id));
   const writeStarted = performance.now();
   let written = 0;
@@ -70,7 +71,7 @@ export async function evaluateAndWrite(
   // batch is decoded while the last is written. Puts settle in order, so changes are announced in order.
   const inFlight: Promise<void>[] = [];
   try {
-    for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH, audiences.map((a) => a.id))) {
+    for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH)) {
       if (options.shouldStop?.()) throw new JobInterrupted();
       const put = memberships.put(sandboxId, batch).then(() => {
         written += batch.length;

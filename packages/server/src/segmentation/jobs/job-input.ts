@@ -19,6 +19,7 @@ import type { InputFields } from '../sql/input-fields.ts';
 import { PROFILE_FIELDS_TABLE } from '../sql/profile-fields.ts';
 import { JOB_TABLES } from './batch-evaluation.ts';
 import { gatherEventLists } from './event-lists.ts';
+import { PROFILE_KEYS_TABLE, keyProfiles } from './profile-keys.ts';
 
 /** Identities read per chunk; the event loop gets a turn between chunks. */
 const IDENTITIES_PER_CHUNK = 200;
@@ -100,10 +101,23 @@ export class JobInput {
       profileAppender.closeSync();
       eventAppender.closeSync();
     }
-    await gatherEventLists(connection, this.fields?.events);
-    if (this.fields) await connection.run(this.fields.profile.tableSql());
+    await prepareJobInput(connection, this.fields);
     return seenProfiles.size;
   }
+}
+
+/**
+ * What a job does with a merge policy's loaded `pql_profiles` and `pql_events` before evaluating:
+ * keys the profiles not keyed yet (profile-keys.ts), gathers each profile's events into a list
+ * (event-lists.ts) and, with `fields`, extracts the profile fields its audiences read, with keys.
+ *
+ * @example
+ *   await prepareJobInput(connection, inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now }))));
+ */
+export async function prepareJobInput(connection: DuckDBConnection, fields?: InputFields): Promise<void> {
+  await keyProfiles(connection, [PQL_TABLES.profiles]);
+  await gatherEventLists(connection, fields?.events);
+  if (fields) await connection.run(fields.profile.tableSql(PROFILE_KEYS_TABLE));
 }
 
 /** The server is stopping: the job is left `processing` and retried after the restart. */

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOrThrow } from '../pql/index.ts';
-import { loadPqlInput, preparePqlInput } from '../sql/input-layout.ts';
+import { PQL_TABLES, loadPqlInput, preparePqlInput } from '../sql/input-layout.ts';
 import { openPqlDatabase } from '../sql/test-support.ts';
 import { JOB_DDL, JOB_TABLES } from './batch-evaluation.ts';
 import { entryLookahead, futureEntrants } from './time-entrants.ts';
+import { PROFILE_KEYS_TABLE, keyProfiles } from './profile-keys.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,7 +41,9 @@ test('future entrants are the members at a later instant who are not members now
       { profileId: 'too-late', attributes: {}, events: [{ _id: 'e5', eventType: 'view', timestamp: at(23.5 * 60) }, { _id: 'e6', eventType: 'buy', timestamp: at(10) }] },
     ]);
     await preparePqlInput(db.connection);
-    await db.connection.run(`INSERT INTO ${JOB_TABLES.members} VALUES ('aud_1', 'member')`);
+    await keyProfiles(db.connection, [PQL_TABLES.profiles]);
+    await db.connection.run(`INSERT INTO ${JOB_TABLES.audiences} VALUES (0, 'aud_1')`);
+    await db.connection.run(`INSERT INTO ${JOB_TABLES.members} SELECT 0, profile_key FROM ${PROFILE_KEYS_TABLE} WHERE profile_id = 'member'`);
     const ast = parseOrThrow(NOT_BOUGHT_IN_AN_HOUR);
     const policies: string[] = [];
     const found = await futureEntrants(db.connection, [{ id: 'aud_1', ast, policyId: 'default', lookaheadMs: entryLookahead(ast) }], now, async (policyId) => {

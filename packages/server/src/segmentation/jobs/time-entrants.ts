@@ -21,10 +21,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Expr } from '../pql/ast.ts';
 import { analyze } from '../pql/index.ts';
-import { compileToSql } from '../sql/compile.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { sqlString } from '../sql/sql-text.ts';
-import { JOB_TABLES, byMergePolicy } from './batch-evaluation.ts';
+import { JOB_TABLES, byMergePolicy, memberKeysSql } from './batch-evaluation.ts';
+import { PROFILE_KEYS_TABLE } from './profile-keys.ts';
 
 /** How far past a window's edge an instant is taken (the edge itself is still inside). */
 const PAST_EDGE_MS = 1_000;
@@ -73,9 +73,10 @@ export async function futureEntrants(
     for (const audience of group) {
       const entrants = new Set<string>();
       for (const offset of audience.lookaheadMs) {
-        const later = compileToSql(audience.ast, { now: now + offset, ...(fields ? { fields } : {}) });
+        const later = memberKeysSql(audience.ast, now + offset, fields);
         const reader = await connection.runAndReadAll(
-          `SELECT profile_id FROM (${later.sql}) EXCEPT SELECT profile_id FROM ${JOB_TABLES.members} WHERE audience_id = ${sqlString(audience.id)}`,
+          `SELECT k.profile_id FROM (SELECT profile_key FROM (${later.sql}) EXCEPT SELECT j.profile_key FROM ${JOB_TABLES.members} j JOIN ${JOB_TABLES.audiences} a USING (audience) WHERE a.audience_id = ${sqlString(audience.id)})
+            JOIN ${PROFILE_KEYS_TABLE} k USING (profile_key)`,
           later.params,
         );
         for (const [profileId] of reader.getRows()) entrants.add(String(profileId));

@@ -30,6 +30,11 @@ export interface CompileToSqlOptions {
    * `pql_profile_fields` and events hold those fields; without it, the documents are read.
    */
   fields?: InputFields;
+  /**
+   * Audience mode: the column members are given by, `profile_id` (default) or `profile_key` (a
+   * job's integer key, carried by its profile fields table: jobs/profile-keys.ts). Needs `fields`.
+   */
+  select?: 'profile_id' | 'profile_key';
 }
 
 export interface CompiledSql {
@@ -51,6 +56,7 @@ export interface CompiledSql {
 export function compileToSql(ast: Expr, options: CompileToSqlOptions): CompiledSql {
   const now = typeof options.now === 'number' ? options.now : Date.parse(options.now);
   if (!Number.isFinite(now)) throw new Error(`invalid evaluation instant: ${String(options.now)}`);
+  if (options.select === 'profile_key' && !options.fields) throw new Error('members are selected by profile key only from the profile fields table');
   const ctx = rootContext(now, compileExpr, options.fields);
   const value = compileExpr(ast, ctx);
   const joins = [
@@ -61,7 +67,7 @@ export function compileToSql(ast: Expr, options: CompileToSqlOptions): CompiledS
   const only = options.profileId === undefined ? '' : `p.profile_id = ${sqlString(options.profileId)}`;
   const sql = options.mode === 'value'
     ? `SELECT p.profile_id, CAST(${asJson(value)} AS JSON) AS value\n${from}${only ? `\nWHERE ${only}` : ''}`
-    : `SELECT p.profile_id\n${from}\nWHERE ${only ? `${only} AND ` : ''}${asAudience(value)}`;
+    : `SELECT p.${options.select ?? 'profile_id'}\n${from}\nWHERE ${only ? `${only} AND ` : ''}${asAudience(value)}`;
   // Constants prepared but not used (an interval end a constraint did not need) must not be bound.
   const params = Object.fromEntries(Object.entries(ctx.state.params).filter(([name]) => sql.includes(`$${name}::`)));
   return { sql, params, readsEvents: ctx.state.readsEvents, readsSegments: ctx.state.readsSegments };

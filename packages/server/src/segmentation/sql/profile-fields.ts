@@ -71,17 +71,20 @@ export class ProfileFields {
   /**
    * Builds `pql_profile_fields` from `pql_profiles`: the paths read in one parse of the document
    * (`PathSlots.extract`), each column computed from its path's JSON value exactly as an audience
-   * would compute it from the document.
+   * would compute it from the document. With `keysTable` (profile_id, profile_key), each row
+   * also carries its profile's key (a job's: jobs/profile-keys.ts).
    */
-  tableSql(): string {
+  tableSql(keysTable?: string): string {
     const used = [...new Set([...this.columns.values()].map((c) => c.slot))].sort((a, b) => a - b);
     const { column: extracted, values } = this.slots.extract('attributes', used);
     const named = values.map((value, i) => `${value} AS a${used[i]}`);
     const columns = [...this.columns].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, c]) => `${READS[c.read](`a${c.slot}`)} AS ${name}`);
+    const key = keysTable ? ['profile_key'] : [];
     const keep = this.keepsAttributes ? ['attributes'] : [];
+    const profiles = keysTable ? `${PQL_TABLES.profiles} JOIN ${keysTable} USING (profile_id)` : PQL_TABLES.profiles;
     return `CREATE OR REPLACE TABLE ${PROFILE_FIELDS_TABLE} AS
-      SELECT ${['profile_id', ...keep, ...columns].join(', ')}
-      FROM (SELECT ${['profile_id', 'attributes', ...named].join(', ')} FROM (SELECT profile_id, attributes, ${extracted} FROM ${PQL_TABLES.profiles}))`;
+      SELECT ${['profile_id', ...key, ...keep, ...columns].join(', ')}
+      FROM (SELECT ${['profile_id', ...key, 'attributes', ...named].join(', ')} FROM (SELECT ${['profile_id', ...key, 'attributes', extracted].join(', ')} FROM ${profiles}))`;
   }
 
   private column(read: Read, slot: number | undefined, fields: readonly string[]): string {
