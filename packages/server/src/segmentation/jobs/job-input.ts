@@ -115,7 +115,7 @@ export class JobInput {
  *   await prepareJobInput(connection, inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now }))));
  */
 export async function prepareJobInput(connection: DuckDBConnection, fields?: InputFields): Promise<void> {
-  await keyProfiles(connection, [PQL_TABLES.profiles]);
+  await keyProfiles(connection, [PQL_TABLES.profiles], true); // a profile is loaded once per policy
   await gatherEventLists(connection, fields?.events);
   if (fields) await connection.run(fields.profile.tableSql(PROFILE_KEYS_TABLE));
 }

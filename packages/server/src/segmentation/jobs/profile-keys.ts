@@ -29,14 +29,16 @@ const SEPARATOR = '\u001e';
 
 /**
  * Keys the profile ids of the given tables (each with a `profile_id` column) that have none yet,
- * in id order after the last key given.
+ * in id order after the last key given. `distinct`: the tables hold each id once between them
+ * (a job's profiles), so no duplicates need removing.
  */
-export async function keyProfiles(connection: DuckDBConnection, tables: readonly string[]): Promise<void> {
+export async function keyProfiles(connection: DuckDBConnection, tables: readonly string[], distinct = false): Promise<void> {
   await connection.run(PROFILE_KEYS_DDL);
-  const ids = tables.map((t) => `SELECT profile_id FROM ${t}`).join(' UNION ');
-  await connection.run(`INSERT INTO ${PROFILE_KEYS_TABLE}
-    SELECT profile_id, ((SELECT count(*) FROM ${PROFILE_KEYS_TABLE}) + row_number() OVER (ORDER BY profile_id) - 1)::INTEGER
-    FROM (${ids} EXCEPT SELECT profile_id FROM ${PROFILE_KEYS_TABLE})`);
+  const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${PROFILE_KEYS_TABLE}`);
+  const next = Number(counted.getRows()[0][0]);
+  const ids = tables.map((t) => `SELECT profile_id FROM ${t}`).join(' UNION ALL ');
+  const unkeyed = `SELECT ${distinct ? '' : 'DISTINCT '}profile_id FROM (${ids}) ANTI JOIN ${PROFILE_KEYS_TABLE} USING (profile_id)`;
+  await connection.run(`INSERT INTO ${PROFILE_KEYS_TABLE} SELECT profile_id, (${next} + row_number() OVER (ORDER BY profile_id) - 1)::INTEGER FROM (${unkeyed})`);
 }
 
 /**
