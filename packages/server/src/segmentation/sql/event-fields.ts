@@ -13,48 +13,77 @@
  *   await gatherEventLists(connection, events);  // events are STRUCT(ts_ms, event_type, f0 JSON)
  */
 import { PathSlots } from './path-slots.ts';
+import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
+
+/** How a field of the event STRUCT reads the path's JSON value, and its SQL type. */
+const READS = {
+  f: { type: 'JSON', of: (json: string) => json },
+  s: { type: 'VARCHAR', of: (json: string) => `pql_str(${json})` },
+  n: { type: 'DOUBLE', of: (json: string) => `pql_num(${json})` },
+  b: { type: 'BOOLEAN', of: (json: string) => `pql_bool(${json})` },
+  t: { type: 'BIGINT', of: (json: string) => `pql_time(${json})` },
+} as const;
+
+type Read = keyof typeof READS;
 
 export class EventFields {
+  /** Fields asked for, by name (`n0`): what they read, of which slot. */
+  private readonly columns: Map<string, { read: Read; slot: number }>;
+
   /**
    * @param keepsBody whether each event also carries its whole body.
-   * @param slots the body paths held as fields; while open, a path not seen yet gets a new field
-   *   (a job's audiences being read); closed, it is refused, since the lists were gathered without it.
+   * @param slots the body paths read; while open, a path or field not asked for yet is added (a
+   *   job's audiences being read); closed, it is refused, since the lists were gathered without it.
    */
   constructor(
     readonly keepsBody = true,
     private readonly slots = new PathSlots([], false),
-  ) {}
+    columns: ReadonlyMap<string, { read: Read; slot: number }> = new Map(),
+  ) {
+    this.columns = new Map(columns);
+  }
 
-  /** Fields of a job's audiences being read: every body path they read is added. */
+  /** Fields of a job's audiences being read: every body path and typed read they ask for is added. */
   static reading(): EventFields {
     return new EventFields(false, new PathSlots());
   }
 
-  /** The STRUCT field holding `fields` read from the body (`f3`). */
-  field(fields: readonly string[]): string {
+  /**
+   * `fields` of the body of `event` (a STRUCT of the lists): its JSON value (`f3`) and its typed
+   * reads (`n3` = `pql_num(f3)`, `s3`, `b3`, `t3`), each a field computed once at gathering. Reading
+   * `sql` or a typed read is what asks for the field, so a price only summed costs one DOUBLE.
+   */
+  value(event: string, fields: readonly string[]): SqlValue {
     const slot = this.slots.slotOf(fields);
-    if (slot === undefined) throw new Error(`the event lists were gathered without the field ${fields.join('.')}`);
-    return `f${slot}`;
+    const field = (read: Read) => `${event}.${this.column(read, slot, fields)}`;
+    const typed: TypedReads = { str: () => field('s'), num: () => field('n'), bool: () => field('b'), time: () => field('t') };
+    return withLazySql({ kind: 'json', typed }, () => field('f'));
   }
 
   /** The same fields, closed, with or without the body. */
   fixed(keepsBody: boolean): EventFields {
-    return new EventFields(keepsBody, this.slots.closed());
+    return new EventFields(keepsBody, this.slots.closed(), this.columns);
   }
 
   /** The SQL type of one event. */
   struct(): string {
-    const fields = ['ts_ms BIGINT', 'event_type VARCHAR', ...(this.keepsBody ? ['body JSON'] : []), ...this.slots.paths.map((_, i) => `f${i} JSON`)];
+    const fields = ['ts_ms BIGINT', 'event_type VARCHAR', ...(this.keepsBody ? ['body JSON'] : []), ...this.sorted().map(([name, c]) => `${name} ${READS[c.read].type}`)];
     return `STRUCT(${fields.join(', ')})`;
   }
 
   /**
    * One event as a STRUCT over `pql_events`' columns (`ts_ms`, `event_type`, `body`) and
-   * `pql_paths` (`pathsOf`): each field is the value `jsonPath` would read from the body.
+   * `pql_paths` (`pathsOf`): each field is what an audience would read from the body (`jsonPath`),
+   * typed as the field's read types it.
    */
   structOf(): string {
     const { values } = this.extracted();
-    const fields = [`'ts_ms': ts_ms`, `'event_type': event_type`, ...(this.keepsBody ? [`'body': body`] : []), ...values.map((value, i) => `'f${i}': ${value}`)];
+    const fields = [
+      `'ts_ms': ts_ms`,
+      `'event_type': event_type`,
+      ...(this.keepsBody ? [`'body': body`] : []),
+      ...this.sorted().map(([name, c]) => `'${name}': ${READS[c.read].of(values[this.usedSlots().indexOf(c.slot)])}`),
+    ];
     return `CAST({${fields.join(', ')}} AS ${this.struct()})`;
   }
 
@@ -63,7 +92,26 @@ export class EventFields {
     return this.extracted().column;
   }
 
+  private column(read: Read, slot: number | undefined, fields: readonly string[]): string {
+    const name = `${read}${slot}`;
+    if (slot === undefined || (!this.columns.has(name) && !this.slots.open)) {
+      throw new Error(`the event lists were gathered without the field ${fields.join('.')}${read === 'f' ? '' : ` (${read})`}`);
+    }
+    this.columns.set(name, { read, slot });
+    return name;
+  }
+
+  /** Fields by slot, then read (`f0`, `n0`, `f1`...). */
+  private sorted(): [string, { read: Read; slot: number }][] {
+    const order = Object.keys(READS);
+    return [...this.columns].sort(([, a], [, b]) => a.slot - b.slot || order.indexOf(a.read) - order.indexOf(b.read));
+  }
+
+  private usedSlots(): number[] {
+    return [...new Set([...this.columns.values()].map((c) => c.slot))].sort((a, b) => a - b);
+  }
+
   private extracted() {
-    return this.slots.extract('body', this.slots.paths.map((_, slot) => slot));
+    return this.slots.extract('body', this.usedSlots());
   }
 }

@@ -11,15 +11,24 @@ import { loadPqlInput } from './input-layout.ts';
 const now = Date.parse('2025-06-18T15:00:00Z');
 const fieldsOf = (...pql: string[]) => inputFieldsFor(pql.map((q) => ({ ast: parseOrThrow(q), now })));
 
-test('event types and time windows read the typed columns and add no field; a body path becomes one field, shared', () => {
+test('event types and time windows read the typed columns and add no field; a body path becomes the typed fields its audiences read, shared', () => {
   assert.equal(fieldsOf('chain(xEvent, timestamp, [A: WHAT(eventType = "order") WHEN(< 7 days before now)])').events.struct(), 'STRUCT(ts_ms BIGINT, event_type VARCHAR)');
   const { events } = fieldsOf(
     'xEvent[eventType = "order"].sum(commerce.order.priceTotal) > 200',
     'exists E from xEvent where E.commerce.order.priceTotal > 400',
     'xEvent[web.webPageDetails.URL.contains("sale")].count() > 1',
   );
-  assert.equal(events.struct(), 'STRUCT(ts_ms BIGINT, event_type VARCHAR, f0 JSON, f1 JSON)');
-  assert.match(events.structOf(), /'f0': CASE WHEN pql_paths\[1\] IS NULL THEN pql_field\(pql_field\(pql_field\(body, 'commerce'\), 'order'\), 'priceTotal'\) ELSE pql_paths\[1\] END/);
+  // A price summed and compared with a number is one DOUBLE; a URL tested as text one VARCHAR.
+  assert.equal(events.struct(), 'STRUCT(ts_ms BIGINT, event_type VARCHAR, n0 DOUBLE, s1 VARCHAR)');
+  assert.match(events.structOf(), /'n0': pql_num\(CASE WHEN pql_paths\[1\] IS NULL THEN pql_field\(pql_field\(pql_field\(body, 'commerce'\), 'order'\), 'priceTotal'\) ELSE pql_paths\[1\] END\)/);
+  const compiled = compileToSql(parseOrThrow('xEvent[eventType = "order"].sum(commerce.order.priceTotal) > 200'), { now, fields: fieldsOf('xEvent[eventType = "order"].sum(commerce.order.priceTotal) > 200') }).sql;
+  assert.match(compiled, /pql_e\.n0|\.n0\b/);
+  assert.doesNotMatch(compiled, /pql_num/);
+  // Read both as a number and as JSON (compared with another field): both fields of one path.
+  assert.equal(
+    fieldsOf('xEvent[commerce.order.priceTotal > 5 and commerce.order.priceTotal = commerce.order.tax].count() > 0').events.struct(),
+    'STRUCT(ts_ms BIGINT, event_type VARCHAR, f0 JSON, n0 DOUBLE, f1 JSON)',
+  );
   assert.equal(events.pathsOf(), "json_extract(body, ['/commerce/order/priceTotal', '/web/webPageDetails/URL']) AS pql_paths");
   // The JSON value of eventType is a field only where it is used as JSON (here, compared with another field).
   assert.equal(fieldsOf('xEvent[eventType = commerce.kind].count() > 0').events.struct(), 'STRUCT(ts_ms BIGINT, event_type VARCHAR, f0 JSON, f1 JSON)');

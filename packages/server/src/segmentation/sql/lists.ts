@@ -19,12 +19,14 @@ import { NULL_JSON, withLazySql, type SqlValue } from './values.ts';
  */
 export function lookupFields(root: SqlValue, fields: readonly string[], rootIsObject = false, eventFields?: EventFields): SqlValue {
   if (fields.length === 0) return root;
-  const fromBody = (event: string, path: readonly string[]) => (eventFields ? `${event}.${eventFields.field(path)}` : jsonPath(`${event}.body`, path, true));
+  const fromBody = (event: string, path: readonly string[]) => (eventFields ? eventFields.value(event, path).sql : jsonPath(`${event}.body`, path, true));
   switch (root.kind) {
     case 'json': return { kind: 'json', sql: jsonPath(root.sql, fields, rootIsObject) };
     case 'event': {
       const event = root.sql;
-      if (fields.length !== 1 || (fields[0] !== 'eventType' && fields[0] !== 'timestamp')) return { kind: 'json', sql: fromBody(event, fields) };
+      if (fields.length !== 1 || (fields[0] !== 'eventType' && fields[0] !== 'timestamp')) {
+        return eventFields ? eventFields.value(event, fields) : { kind: 'json', sql: fromBody(event, fields) };
+      }
       // `eventType = "x"` and time windows read the typed columns; the JSON value (with narrowed
       // events, a field extracted at gathering) is asked for only when the value is used as JSON.
       const typed = fields[0] === 'eventType' ? { fastStr: `${event}.event_type` } : { fastTime: `${event}.ts_ms` };
