@@ -194,10 +194,9 @@ const FOUND_AND_HELD = `${JOB_TABLES.members} j FULL OUTER JOIN ${JOB_TABLES.hel
 /**
  * The transitions query: entries, realized → existing, and exits, as rows to write, ordered by
  * profile key then audience code, all numbers. Keys follow profile ids (profile-keys.ts), so in
- * that order both of the membership table's indexes grow where they were last written: (sandbox,
- * profile) appends, and (sandbox, audience, profile) has one insertion point per audience.
- * Audience-major order swept the whole profile index once per audience (4.5M rows: 15.9 s → 10.9 s
- * in SQLite). With profile ids instead of keys, 4.4M transitions cost ~4 s to join and sort and
+ * that order the membership table (one row per profile, keyed by sandbox and profile) grows where
+ * it was last written, and a profile's entries arrive together. (With one row per membership,
+ * audience-major order swept the profile index once per audience: 4.5M rows 15.9 s → 10.9 s.) With profile ids instead of keys, 4.4M transitions cost ~4 s to join and sort and
  * ~2 s to decode; with keys, ~0.7 s and ~0.5 s.
  */
 const TRANSITIONS_SQL = `SELECT coalesce(j.audience, c.audience) AS audience, coalesce(j.profile_key, c.profile_key) AS profile_key,
