@@ -14,6 +14,8 @@ import { openPqlDatabase } from '../sql/test-support.ts';
 import { gatherEventLists } from './event-lists.ts';
 import { JOB_DDL, JOB_TABLES, countTransitions, dependencyLevels, evaluateLevels, keyHeldMemberships, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { PROFILE_KEYS_TABLE, keyProfiles } from './profile-keys.ts';
+import { prepareJobInput } from './job-input.ts';
+import { inputFieldsFor } from '../sql/input-fields.ts';
 
 /** Orders "profile/audience-index" keys as the transitions come. */
 function byProfileThenAudience(a: string, b: string): number {
@@ -125,6 +127,52 @@ test('evaluation in dependency order gives the members the in-memory engine find
     assert.equal(written.length, memoryMembers.size - 2 + 1 + 2, 'every entry but the two held before, one realized → existing, two exits; the unchanged member is not written');
     const copied = await db.connection.runAndReadAll(`SELECT DISTINCT segment_id FROM ${PQL_TABLES.segmentMembers} ORDER BY 1`);
     assert.deepEqual(copied.getRows().map((r) => String(r[0])), ['checkout-7d', 'gold-women', 'us', 'us-buyers'], 'only the audiences read through inSegment are copied for it');
+  } finally {
+    db.close();
+  }
+});
+
+test('audiences of two merge policies share the profile keys: a person in both inputs is one key, one only the second policy sees comes after', async () => {
+  const us = { homeAddress: { countryCode: 'US' } };
+  const inputs: Record<string, PqlInputProfile[]> = {
+    // With graph stitching, p-b and p-c are one person (p-b); without, p-c is a person of its own.
+    graph: [{ profileId: 'p-b', attributes: us, events: [] }, { profileId: 'p-a', attributes: us, events: [] }, { profileId: 'p-d', attributes: {}, events: [] }],
+    none: [{ profileId: 'p-c', attributes: us, events: [] }, { profileId: 'p-b', attributes: us, events: [] }],
+  };
+  const audiences: BatchAudience[] = [
+    { id: 'aud-graph', aliases: [], ast: parseOrThrow('homeAddress.countryCode = "US"'), dependencies: [], policyId: 'graph' },
+    { id: 'aud-none', aliases: [], ast: parseOrThrow('homeAddress.countryCode = "US"'), dependencies: [], policyId: 'none' },
+  ];
+  const fields = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now: NOW })));
+  const db = await openPqlDatabase();
+  try {
+    for (const statement of JOB_DDL) await db.connection.run(statement);
+    // Held before: p-gone (no longer in any input) was in aud-none.
+    await db.connection.run(`INSERT INTO ${JOB_TABLES.current} VALUES ('aud-none', 'p-gone', 'existing', 7)`);
+    const used: string[] = [];
+    await evaluateLevels(db.connection, audiences, {
+      now: NOW,
+      fields,
+      useInput: async (policyId) => {
+        used.push(policyId);
+        await db.connection.run(`DELETE FROM ${PQL_TABLES.profiles}`);
+        await db.connection.run(`DELETE FROM ${PQL_TABLES.events}`);
+        await loadPqlInput(db.connection, inputs[policyId]);
+        await prepareJobInput(db.connection, fields);
+      },
+    });
+    assert.deepEqual(used, ['graph', 'none']);
+    await keyHeldMemberships(db.connection);
+    const keys = await db.connection.runAndReadAll(`SELECT profile_id, profile_key FROM ${PROFILE_KEYS_TABLE} ORDER BY profile_key`);
+    assert.deepEqual(keys.getRows().map(([id, key]) => [String(id), Number(key)]), [['p-a', 0], ['p-b', 1], ['p-d', 2], ['p-c', 3], ['p-gone', 4]]);
+    const written = [];
+    for await (const rows of streamTransitions(db.connection, NOW, 100)) written.push(...rows);
+    assert.deepEqual(
+      written.map((m) => `${m.profileId} ${m.audienceId} ${m.status}`),
+      ['p-a aud-graph realized', 'p-b aud-graph realized', 'p-b aud-none realized', 'p-c aud-none realized', 'p-gone aud-none exited'],
+    );
+    const counts = await countTransitions(db.connection, ['aud-graph', 'aud-none']);
+    assert.deepEqual(counts.map((c) => [c.audienceId, c.realized, c.exited, c.total]), [['aud-graph', 2, 0, 2], ['aud-none', 2, 1, 2]]);
   } finally {
     db.close();
   }
