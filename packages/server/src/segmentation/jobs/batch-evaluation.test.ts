@@ -201,6 +201,33 @@ test('gathering event lists in parts gives the lists of one statement, each prof
   }
 });
 
+test('gathered event types are an ENUM in text order: compared, sorted and aggregated as the text is', async () => {
+  const db = await openPqlDatabase();
+  try {
+    const events = ['zeta', 'alpha', 'mid', 'alpha'].map((eventType, i): XdmEvent => ({ _id: `e${i}`, eventType, timestamp: new Date(NOW - i * 1000).toISOString() }));
+    await loadPqlInput(db.connection, [{ profileId: 'p1', attributes: {}, events }]);
+    await gatherEventLists(db.connection);
+    const reader = await db.connection.runAndReadAll(`SELECT typeof(events[1].event_type),
+        list_max(list_transform(events, lambda e: e.event_type))::VARCHAR,
+        list_min(list_transform(events, lambda e: e.event_type))::VARCHAR,
+        list_transform(list_sort(list_transform(events, lambda e: e.event_type)), lambda t: t::VARCHAR),
+        len(list_filter(events, lambda e: e.event_type < 'beta')),
+        len(list_filter(events, lambda e: e.event_type = 'mid')),
+        len(list_filter(events, lambda e: e.event_type = 'absent'))
+      FROM ${PQL_TABLES.eventLists}`);
+    const [type, max, min, sorted, beforeBeta, mid, absent] = reader.getRows()[0];
+    assert.match(String(type), /^ENUM/);
+    assert.equal(max, 'zeta');
+    assert.equal(min, 'alpha');
+    assert.deepEqual(JSON.parse(JSON.stringify((sorted as { items: unknown[] }).items)), ['alpha', 'alpha', 'mid', 'zeta']);
+    assert.equal(Number(beforeBeta), 2);
+    assert.equal(Number(mid), 1);
+    assert.equal(Number(absent), 0, 'a type no event has compares false, not an error');
+  } finally {
+    db.close();
+  }
+});
+
 test('gathering event lists with a sorted plain list gives exactly the lists of the ordered aggregate', async () => {
   const db = await openPqlDatabase();
   try {

@@ -12,6 +12,12 @@
  * the previous part freed. 3M events with the profile fields table after them, 5 alternating pairs
  * in isolation: 0.4–1.5 s less wall time and 0.8–3.1 s less CPU per job (bench/README.md).
  *
+ * Each event's type is held as a value of an ENUM of the types present (`pql_event_type_<n>`, in
+ * text order, so comparing, sorting and taking the least or greatest agree with the text): a
+ * string over 12 bytes (`commerce.productViews`) is copied into every list that holds it, a code
+ * is one byte. Compared with text it reads as text (DuckDB casts the ENUM), so compiled audiences
+ * are unchanged. 3M events: gathering 1.0–1.2 → 0.4 s, and a type filter over the lists twice as fast.
+ *
  * @example
  *   await gatherEventLists(connection);  // pql_event_lists(profile_id, events) from pql_events
  *   await gatherEventLists(connection, inputFieldsFor(queries).events);
@@ -26,13 +32,28 @@ const WHOLE_EVENTS = new EventFields();
 /** Events per gathering statement. */
 export const EVENTS_PER_PART = 750_000;
 
+/** Event types beyond which the types stay text (an ENUM's values are held in its type). */
+const MOST_EVENT_TYPES = 10_000;
+
+/** ENUM types made so far in this process: each gathering gets a name of its own. */
+let enumsMade = 0;
+
 export async function gatherEventLists(connection: DuckDBConnection, eventFields: EventFields = WHOLE_EVENTS, eventsPerPart = EVENTS_PER_PART): Promise<void> {
-  const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${PQL_TABLES.events}`);
-  const parts = Math.max(1, Math.ceil(Number(counted.getRows()[0][0]) / eventsPerPart));
+  const counted = await connection.runAndReadAll(`SELECT count(*), count(DISTINCT event_type) FROM ${PQL_TABLES.events}`);
+  const [events, types] = counted.getRows()[0].map(Number);
+  const eventType = types > 0 && types <= MOST_EVENT_TYPES ? await eventTypeEnum(connection) : 'VARCHAR';
+  const parts = Math.max(1, Math.ceil(events / eventsPerPart));
   const part = (k: number) => `SELECT profile_id,
-      list_transform(list_sort(list({'seq': seq, 'event': ${eventFields.structOf()}})), lambda pql_e: pql_e.event) AS events
+      list_transform(list_sort(list({'seq': seq, 'event': ${eventFields.structOf(eventType)}})), lambda pql_e: pql_e.event) AS events
     FROM (SELECT profile_id, seq, ts_ms, event_type, body, ${eventFields.pathsOf()} FROM ${PQL_TABLES.events}${parts > 1 ? ` WHERE hash(profile_id) % ${parts} = ${k}` : ''})
     GROUP BY profile_id`;
   await connection.run(`CREATE OR REPLACE TABLE ${PQL_TABLES.eventLists} AS ${part(0)}`);
   for (let k = 1; k < parts; k++) await connection.run(`INSERT INTO ${PQL_TABLES.eventLists} ${part(k)}`);
+}
+
+/** An ENUM of the event types of `pql_events`, in text order. */
+async function eventTypeEnum(connection: DuckDBConnection): Promise<string> {
+  const name = `pql_event_type_${++enumsMade}`;
+  await connection.run(`CREATE TYPE ${name} AS ENUM (SELECT DISTINCT event_type FROM ${PQL_TABLES.events} WHERE event_type IS NOT NULL ORDER BY event_type)`);
+  return name;
 }

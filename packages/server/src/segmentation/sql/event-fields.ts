@@ -65,9 +65,9 @@ export class EventFields {
     return new EventFields(keepsBody, this.slots.closed(), this.columns);
   }
 
-  /** The SQL type of one event. */
-  struct(): string {
-    const fields = ['ts_ms BIGINT', 'event_type VARCHAR', ...(this.keepsBody ? ['body JSON'] : []), ...this.sorted().map(([name, c]) => `${name} ${READS[c.read].type}`)];
+  /** The SQL type of one event; `eventType` is the type of its `event_type` (a job's ENUM: jobs/event-lists.ts). */
+  struct(eventType = 'VARCHAR'): string {
+    const fields = ['ts_ms BIGINT', `event_type ${eventType}`, ...(this.keepsBody ? ['body JSON'] : []), ...this.sorted().map(([name, c]) => `${name} ${READS[c.read].type}`)];
     return `STRUCT(${fields.join(', ')})`;
   }
 
@@ -76,7 +76,7 @@ export class EventFields {
    * `pql_paths` (`pathsOf`): each field is what an audience would read from the body (`jsonPath`),
    * typed as the field's read types it.
    */
-  structOf(): string {
+  structOf(eventType = 'VARCHAR'): string {
     const { values } = this.extracted();
     const fields = [
       `'ts_ms': ts_ms`,
@@ -84,7 +84,7 @@ export class EventFields {
       ...(this.keepsBody ? [`'body': body`] : []),
       ...this.sorted().map(([name, c]) => `'${name}': ${READS[c.read].of(values[this.usedSlots().indexOf(c.slot)])}`),
     ];
-    return `CAST({${fields.join(', ')}} AS ${this.struct()})`;
+    return `CAST({${fields.join(', ')}} AS ${this.struct(eventType)})`;
   }
 
   /** The column `pql_paths` that `structOf` reads: every field's pointer looked up in one parse of the body. */
