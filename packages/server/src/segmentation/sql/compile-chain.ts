@@ -47,8 +47,13 @@ export function compileChain(node: Chain, ctx: CompileContext): SqlValue {
   const from = (index: number, previous: string | undefined): string => {
     const step = node.steps[index];
     const { name, ts, predicate } = stepFilter(step, previous);
-    const metAt = `list_sort(list_transform(list_filter(${events}, lambda ${name}: ${predicate}), lambda ${name}: ${ts}))[${step.count ?? 1}]`;
-    if (index === node.steps.length - 1) return `((${metAt}) IS NOT NULL)`;
+    const count = step.count ?? 1;
+    const matches = `list_filter(${events}, lambda ${name}: ${predicate})`;
+    // The last step only has to be met: COUNT matches, no time. Another step's time is the
+    // COUNT-th earliest match (the earliest by list_min, no sort, for COUNT 1).
+    if (index === node.steps.length - 1) return `(len(${matches}) >= ${count})`;
+    const times = `list_transform(${matches}, lambda ${name}: ${ts})`;
+    const metAt = count === 1 ? `list_min(${times})` : `list_sort(${times})[${count}]`;
     const bound = ctx.state.fresh('t');
     return `coalesce(list_transform([${metAt}], lambda ${bound}: ${bound} IS NOT NULL AND ${from(index + 1, bound)})[1], false)`;
   };
