@@ -4,11 +4,13 @@
  * filters, event counts in windows, sums, a two-step chain, an audience of audiences) evaluated by
  * the job's `prepareJobInput` (profile keys, event lists, profile fields) and `evaluateAndWrite`
  * (one query per audience in dependency order, transitions by one join), and every membership
- * written through the SQLite membership store into a database file opened as the platform opens it
- * (checkpoints in a worker), as a job does. Reports preparing the input, evaluating, writing, the
- * total against the 10 s target, and profiles/s; then, outside the total, the job's look-ahead for
- * people who will enter its clock-reading audiences with time alone (`time-entrants.ts`). Materializing merged profiles
- * from the profile store is not in this figure (the job reports it as `timings.materializeMs`).
+ * written through the membership outbox's job store (each batch with its outbox rows in one
+ * transaction on the event loop) into a database file opened as the platform opens it (checkpoints
+ * in a worker), as a job does. Reports preparing the input, evaluating, writing, the total against
+ * the 10 s target, and profiles/s; then, outside the total, the job's look-ahead for people who
+ * will enter its clock-reading audiences with time alone (`time-entrants.ts`). Materializing
+ * merged profiles from the profile store is not in this figure (the job reports it as
+ * `timings.materializeMs`).
  * Profile and audience ids have the platform's shape (`SHORT_IDS` below). BENCH_SCALE shrinks
  * the profile count.
  */
@@ -26,6 +28,8 @@ import { entryLookahead, futureEntrants } from '../packages/server/src/segmentat
 import { usesClock } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { SqliteMembershipStore } from '../packages/server/src/segmentation/memberships/sqlite-store.ts';
 import { MembershipBulkWriter } from '../packages/server/src/segmentation/memberships/bulk-writer.ts';
+import { MembershipOutbox } from '../packages/server/src/activation/membership-outbox.ts';
+import { SqliteActivationStore } from '../packages/server/src/activation/sqlite-store.ts';
 import { WriteGate } from '../packages/server/src/storage/write-gate.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../packages/server/src/storage/checkpointer.ts';
@@ -105,6 +109,9 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   const sqlite = openSqlite(sqlitePath, 'normal', SAFETY_NET_CHECKPOINT_PAGES, undefined, gate);
   const checkpointer = startCheckpointer(sqlitePath, 250, (message) => say(NAME, `checkpoint failed: ${message}`));
   const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells }));
+  // As the platform gives it to the job service: each batch commits with its outbox rows, on the
+  // event loop (no activation takes these audiences here, so no outbox rows are written).
+  const jobStore = new MembershipOutbox(sqlite, new SqliteActivationStore(sqlite), () => undefined).jobStore(memberships);
   try {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);
     await generate(db.connection, profiles);
@@ -123,7 +130,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     await prepareJobInput(db.connection, fields);
     const prepared = performance.now();
     const extra = Number(process.env.BENCH_BATCH_CONNECTIONS ?? '2') > 1 ? [await db.instance.connect()] : [];
-    const result = await evaluateAndWrite(db.connection, memberships, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra, fields });
+    const result = await evaluateAndWrite(db.connection, jobStore, 'sbx_bench', audiences, { now: NOW, useInput: async () => undefined, extraConnections: extra, fields });
     const finished = performance.now();
     // After the write, a job looks ahead for people who will enter its clock-reading streaming audiences with time alone.
     const timed = audiences.filter((a) => usesClock(a.ast)).map((a) => ({ id: a.id, ast: a.ast, policyId: a.policyId, lookaheadMs: entryLookahead(a.ast) }));
