@@ -5,8 +5,8 @@
  * the job's `prepareJobInput` (profile keys, event lists, profile fields) and `evaluateAndWrite`
  * (one query per audience in dependency order, transitions by one join), and every membership
  * written through the membership outbox's job store (each batch with its outbox rows in one
- * transaction on the event loop) into a database file opened as the platform opens it (checkpoints
- * in a worker), as a job does. Reports preparing the input, evaluating, writing, the total against
+ * transaction, on the bulk writer's thread) into a database file opened as the platform opens it
+ * (checkpoints in a worker), as a job does. Reports preparing the input, evaluating, writing, the total against
  * the 10 s target, and profiles/s; then, outside the total, the job's look-ahead for people who
  * will enter its clock-reading audiences with time alone (`time-entrants.ts`). Materializing
  * merged profiles from the profile store is not in this figure (the job reports it as
@@ -28,7 +28,7 @@ import { entryLookahead, futureEntrants } from '../packages/server/src/segmentat
 import { usesClock } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { SqliteMembershipStore } from '../packages/server/src/segmentation/memberships/sqlite-store.ts';
 import { MembershipBulkWriter } from '../packages/server/src/segmentation/memberships/bulk-writer.ts';
-import { MembershipOutbox } from '../packages/server/src/activation/membership-outbox.ts';
+import { MembershipOutbox, OUTBOX_WRITER_MODULE } from '../packages/server/src/activation/membership-outbox.ts';
 import { SqliteActivationStore } from '../packages/server/src/activation/sqlite-store.ts';
 import { WriteGate } from '../packages/server/src/storage/write-gate.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
@@ -108,9 +108,9 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   const gate = new WriteGate();
   const sqlite = openSqlite(sqlitePath, 'normal', SAFETY_NET_CHECKPOINT_PAGES, undefined, gate);
   const checkpointer = startCheckpointer(sqlitePath, 250, (message) => say(NAME, `checkpoint failed: ${message}`));
-  const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells }));
-  // As the platform gives it to the job service: each batch commits with its outbox rows, on the
-  // event loop (no activation takes these audiences here, so no outbox rows are written).
+  const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells, module: OUTBOX_WRITER_MODULE }));
+  // As the platform gives it to the job service: each batch commits with its outbox rows, a large
+  // one on the bulk writer's thread (no activation takes these audiences here, so no outbox rows).
   const jobStore = new MembershipOutbox(sqlite, new SqliteActivationStore(sqlite), () => undefined).jobStore(memberships);
   try {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);

@@ -21,6 +21,16 @@ import type { Membership, MembershipStore } from '../segmentation/memberships/st
 import { isEntryOrExit } from '../segmentation/memberships/transitions.ts';
 import type { ActivationService, StreamingOutbox } from './service.ts';
 import type { SqliteActivationStore } from './sqlite-store.ts';
+import { siblingModule } from '../ingest/batch/worker-spawn.ts';
+
+/** The outbox rows of a batch's changes: new runs and queue items (plain data, sent to the bulk writer's thread). */
+export interface OutboxRows {
+  runs: StreamingOutbox['runs'];
+  items: StreamingOutbox['items'];
+}
+
+/** The bulk writer's thread module that writes a job's outbox rows with its batches (`BulkWriterData.module`). */
+export const OUTBOX_WRITER_MODULE = siblingModule(import.meta.url, 'outbox-writer-worker').href;
 
 export class MembershipOutbox {
   /** Changes whose outbox rows were written with them (the very objects the listeners are given). */
@@ -42,12 +52,12 @@ export class MembershipOutbox {
     failed: () => this.settle(false),
   };
 
-  /** The membership store as audience jobs write it: each batch commits with its outbox rows. */
+  /**
+   * The membership store as audience jobs write it: each batch commits with its outbox rows, on
+   * the bulk writer's thread for a large batch (its module, `OUTBOX_WRITER_MODULE`, writes the
+   * rows computed here), else on this thread.
+   */
   jobStore(memberships: SqliteMembershipStore): MembershipStore {
-    const commit = this.db.transaction((sandboxId: string, batch: readonly Membership[]) => {
-      memberships.putNow(sandboxId, batch);
-      this.write(sandboxId, batch.filter(isEntryOrExit));
-    });
     return {
       get: (sandboxId, profileId, audienceId) => memberships.get(sandboxId, profileId, audienceId),
       forProfile: (sandboxId, profileId) => memberships.forProfile(sandboxId, profileId),
@@ -55,13 +65,14 @@ export class MembershipOutbox {
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
       put: async (sandboxId, batch) => {
+        const prepared = this.prepare(sandboxId, batch.filter(isEntryOrExit));
         try {
-          commit(sandboxId, batch);
+          await memberships.putAlong(sandboxId, batch, prepared?.rows, () => prepared && this.writeRows(prepared.rows));
         } catch (err) {
-          this.settle(false);
+          prepared?.activations.forgetRuns(prepared.outbox);
           throw err;
         }
-        this.settle(true);
+        prepared?.activations.queued(prepared.outbox);
       },
       deleteAudience: (sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId),
       deleteProfile: (sandboxId, profileId) => memberships.deleteProfile(sandboxId, profileId),
@@ -77,15 +88,29 @@ export class MembershipOutbox {
 
   /** Inside the caller's transaction: the changes' outbox rows and new runs. */
   private write(sandboxId: string, changes: readonly Membership[]): void {
+    const prepared = this.prepare(sandboxId, changes);
+    if (!prepared) return;
+    this.pending = prepared;
+    this.writeRows(prepared.rows);
+  }
+
+  /**
+   * The outbox rows of the changes (none when no streaming activation takes them), the changes
+   * marked as queued with them.
+   */
+  private prepare(sandboxId: string, changes: readonly Membership[]): { activations: ActivationService; outbox: StreamingOutbox; rows: OutboxRows } | undefined {
     const activations = this.activations();
-    if (!activations || changes.length === 0) return;
+    if (!activations || changes.length === 0) return undefined;
     const outbox = activations.streamingOutbox(sandboxId, changes);
     // No streaming activation takes them: announcing them will find none either.
-    if (outbox.items.length === 0) return;
+    if (outbox.items.length === 0) return undefined;
     for (const c of changes) this.queued.add(c);
-    this.pending = { activations, outbox };
-    for (const run of outbox.runs) this.store.createRunNow(run);
-    this.store.enqueueNow(outbox.items);
+    return { activations, outbox, rows: { runs: outbox.runs, items: outbox.items } };
+  }
+
+  private writeRows(rows: OutboxRows): void {
+    for (const run of rows.runs) this.store.createRunNow(run);
+    this.store.enqueueNow(rows.items);
   }
 
   /** The transaction is over: committed rows wake their queues; rolled-back runs are forgotten (the next change starts a new one). */

@@ -128,3 +128,45 @@ test("an audience job's entries reach the outbox in the transaction that writes 
     await hook.close();
   }
 });
+
+test("a large audience job batch is written on the bulk writer's thread with its outbox rows, in one transaction, and queued once", async () => {
+  const hook = await fakeDestination();
+  const server = await startTestServer();
+  try {
+    const platform = server.running.platform;
+    const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile', profileEnabled: true });
+    const people = 1_100; // one put of more than BULK_PUT memberships
+    for (let from = 0; from < people; from += 100) await ingest(server, crm.body.id, Array.from({ length: 100 }, (_, i) => person(from + i)));
+    await platform.settleProfiles();
+    const gold = await server.api('POST', '/api/v1/audiences', { name: 'gold', expression: pql('loyalty.tier = "gold"') });
+    const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hook.url } });
+    const activation = await server.api('POST', '/api/v1/activations', {
+      name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
+    });
+    assert.equal(activation.status, 201, JSON.stringify(activation.body));
+    const queuedByAnnouncement = countQueuedByAnnouncement(platform);
+    // Another connection, as a restarted process would read the file: at the announcement, the outbox rows are committed.
+    const reader = openSqlite(join(server.dataDir, 'meridian.db'));
+    const atAnnouncement: { changes: number; queued: number; members: number }[] = [];
+    platform.audienceJobs.onChange((_sandboxId, changes) => {
+      const queued = reader.prepare('SELECT coalesce(sum(queued), 0) FROM act_runs WHERE activation_id = ?').pluck().get(activation.body.id) as number;
+      const members = reader.prepare(`SELECT count(*) FROM profile_memberships WHERE memberships LIKE '%' || ? || '%'`).pluck().get(gold.body.id) as number;
+      atAnnouncement.push({ changes: changes.length, queued, members });
+    });
+    const sandbox = await platform.tenancy.getSandbox('prod');
+    await platform.audienceJobs.submit(sandbox.id, { audienceIds: [gold.body.id] }, 'api');
+    await platform.audienceJobs.idle();
+    assert.deepEqual(atAnnouncement, [{ changes: people, queued: people, members: people }], 'one batch: its memberships and outbox rows committed together');
+    if (process.platform === 'linux') {
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const names = readdirSync('/proc/self/task').map((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim());
+      assert.ok(names.includes('mrd-outbox-writ'), `the outbox writer's thread wrote it (threads: ${[...new Set(names)].join(', ')})`);
+    }
+    await hook.waitFor((r) => r.length >= 1);
+    assert.equal(queuedByAnnouncement(), 0, 'the announcement queues nothing more');
+    reader.close();
+  } finally {
+    await server.stop();
+    await hook.close();
+  }
+});

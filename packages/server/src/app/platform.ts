@@ -68,7 +68,7 @@ import { SqliteGovernanceStore } from '../governance/sqlite-store.ts';
 import { GovernanceService } from '../governance/service.ts';
 import { ActivationService } from '../activation/service.ts';
 import { SqliteActivationStore } from '../activation/sqlite-store.ts';
-import { MembershipOutbox } from '../activation/membership-outbox.ts';
+import { MembershipOutbox, OUTBOX_WRITER_MODULE } from '../activation/membership-outbox.ts';
 import { activationSources } from '../activation/platform-sources.ts';
 import { governanceActivationGuard } from '../governance/activation-guard.ts';
 import { SqliteDecisioningStore } from '../decisioning/sqlite-store.ts';
@@ -216,7 +216,8 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const externalAudienceStore = new SqliteExternalAudienceStore(db);
   const audiences = new AudienceService(withExternalAudiences(new SqliteAudienceStore(db), externalAudienceStore), schemas, profiles);
   // A batch job's membership writes run on a thread of their own (memberships/bulk-writer.ts).
-  const memberships = new SqliteMembershipStore(db, new MembershipBulkWriter({ databasePath: dbPath, durability: config.durability, writeGate: writeGate.cells }));
+  // Large puts (a job's batches) are written on a thread of their own, with their outbox rows (membership-outbox.ts).
+  const memberships = new SqliteMembershipStore(db, new MembershipBulkWriter({ databasePath: dbPath, durability: config.durability, writeGate: writeGate.cells, module: OUTBOX_WRITER_MODULE }));
   const clock = options.clock ?? systemClock;
   const dueTimes = new SqliteDueStore(db);
   const identityOwners = new SqliteIdentityOwnerStore(db);

@@ -20,9 +20,14 @@ export interface BulkWriterData {
   durability: 'normal' | 'full';
   /** The process's write gate (storage/write-gate.ts), which the thread joins as a background writer. */
   writeGate?: SharedArrayBuffer;
+  /**
+   * The thread's module (its URL), one that calls `serveBulkWrites` (bulk-writer-thread.ts): by
+   * default `bulk-writer-worker`, memberships alone.
+   */
+  module?: string;
 }
 
-export type ToBulkWriter = { type: 'write'; id: number; sandboxId: string; rows: readonly string[] } | { type: 'close' };
+export type ToBulkWriter = { type: 'write'; id: number; sandboxId: string; rows: readonly string[]; along?: unknown } | { type: 'close' };
 export type FromBulkWriter = { type: 'ready' } | { type: 'written'; id: number } | { type: 'failed'; id: number; message: string };
 
 interface Waiter {
@@ -41,15 +46,18 @@ export class MembershipBulkWriter {
 
   constructor(private readonly data: BulkWriterData) {}
 
-  /** Writes flat profile rows (`profileRowsOf`) of one sandbox; resolves once they are committed. */
-  async write(sandboxId: string, rows: readonly string[]): Promise<void> {
+  /**
+   * Writes flat profile rows (`profileRowsOf`) of one sandbox, and what `along` carries for the
+   * thread's module to write in the same transaction; resolves once they are committed.
+   */
+  async write(sandboxId: string, rows: readonly string[], along?: unknown): Promise<void> {
     if (this.closed) throw new Error('the membership bulk writer is closed');
     const worker = await this.thread();
     const id = this.nextId++;
     const written = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
     this.last = written.catch(() => undefined);
     worker.ref(); // a write is awaited: the thread keeps the process alive until it answers
-    worker.postMessage({ type: 'write', id, sandboxId, rows } satisfies ToBulkWriter);
+    worker.postMessage({ type: 'write', id, sandboxId, rows, ...(along !== undefined ? { along } : {}) } satisfies ToBulkWriter);
     return written;
   }
 
@@ -67,7 +75,7 @@ export class MembershipBulkWriter {
 
   private thread(): Promise<Worker> {
     if (!this.ready) {
-      const worker = startModuleWorker(WORKER_MODULE, this.data);
+      const worker = startModuleWorker(this.data.module ? new URL(this.data.module) : WORKER_MODULE, this.data);
       this.worker = worker; // referenced while it starts: a write waits for it
       this.ready = new Promise<void>((resolve, reject) => {
         worker.on('message', (message: FromBulkWriter) => {

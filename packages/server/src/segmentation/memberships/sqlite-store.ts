@@ -255,6 +255,18 @@ export class SqliteMembershipStore implements MembershipStore {
     this.putNow(sandboxId, memberships);
   }
 
+  /**
+   * `put` with another store's rows in the same transaction: on the bulk writer's thread (a large
+   * put), whose module writes `along`; else here, `inline` running inside the transaction.
+   */
+  async putAlong(sandboxId: string, memberships: readonly Membership[], along: unknown, inline: () => void): Promise<void> {
+    if (this.bulk && memberships.length >= BULK_PUT) return this.bulk.write(sandboxId, profileRowsOf(memberships), along);
+    this.db.transaction(() => {
+      this.putNow(sandboxId, memberships);
+      inline();
+    })();
+  }
+
   /** `put`, done when it returns, on this thread; inside a caller's transaction it joins it. */
   putNow(sandboxId: string, memberships: readonly Membership[]): void {
     if (memberships.length > 0) this.writeRows(sandboxId, profileRowsOf(memberships));
