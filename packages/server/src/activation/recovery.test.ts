@@ -51,6 +51,25 @@ test('an entry committed to the membership store but never announced (a crash in
 });
 
 /** Counts the changes queued by the announcement's own way into the outbox (a transaction after the memberships'). */
+/**
+ * Gold people who arrive before their audience exists (no streaming pass evaluates them for it; a
+ * job does), then the audience and a streaming activation of it to `hookUrl`.
+ */
+async function peopleBeforeTheirAudience(server: Awaited<ReturnType<typeof startTestServer>>, hookUrl: string, people: number) {
+  const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile', profileEnabled: true });
+  for (let from = 1; from <= people; from += 100) {
+    await ingest(server, crm.body.id, Array.from({ length: Math.min(100, people - from + 1) }, (_, i) => person(from + i)));
+  }
+  await server.running.platform.settleProfiles();
+  const gold = await server.api('POST', '/api/v1/audiences', { name: 'gold', expression: pql('loyalty.tier = "gold"') });
+  const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hookUrl } });
+  const activation = await server.api('POST', '/api/v1/activations', {
+    name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
+  });
+  assert.equal(activation.status, 201, JSON.stringify(activation.body));
+  return { gold, activation };
+}
+
 function countQueuedByAnnouncement(platform: Platform): () => number {
   let queued = 0;
   const viaAnnouncement = platform.activations.onMembershipChanges.bind(platform.activations);
@@ -105,16 +124,7 @@ test("an audience job's entries reach the outbox in the transaction that writes 
   const server = await startTestServer();
   try {
     const platform = server.running.platform;
-    const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile', profileEnabled: true });
-    // People who arrive before their audience exists: no streaming pass evaluates them for it, the job does.
-    await ingest(server, crm.body.id, [person(1), person(2)]);
-    await platform.settleProfiles();
-    const gold = await server.api('POST', '/api/v1/audiences', { name: 'gold', expression: pql('loyalty.tier = "gold"') });
-    const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hook.url } });
-    const activation = await server.api('POST', '/api/v1/activations', {
-      name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
-    });
-    assert.equal(activation.status, 201, JSON.stringify(activation.body));
+    const { gold } = await peopleBeforeTheirAudience(server, hook.url, 2);
     const queuedByAnnouncement = countQueuedByAnnouncement(platform);
     const sandbox = await platform.tenancy.getSandbox('prod');
     await platform.audienceJobs.submit(sandbox.id, { audienceIds: [gold.body.id] }, 'api');
@@ -134,16 +144,8 @@ test("a large audience job batch is written on the bulk writer's thread with its
   const server = await startTestServer();
   try {
     const platform = server.running.platform;
-    const crm = await server.api('POST', '/api/v1/datasets', { name: 'crm', schemaId: 'profile', profileEnabled: true });
     const people = 1_100; // one put of more than BULK_PUT memberships
-    for (let from = 0; from < people; from += 100) await ingest(server, crm.body.id, Array.from({ length: 100 }, (_, i) => person(from + i)));
-    await platform.settleProfiles();
-    const gold = await server.api('POST', '/api/v1/audiences', { name: 'gold', expression: pql('loyalty.tier = "gold"') });
-    const destination = await server.api('POST', '/api/v1/destinations', { name: 'hook', type: 'webhook', settings: { url: hook.url } });
-    const activation = await server.api('POST', '/api/v1/activations', {
-      name: 'gold', destinationId: destination.body.id, audienceIds: [gold.body.id], identities: [{ namespace: 'CRMID' }], schedule: { type: 'streaming' },
-    });
-    assert.equal(activation.status, 201, JSON.stringify(activation.body));
+    const { gold, activation } = await peopleBeforeTheirAudience(server, hook.url, people);
     const queuedByAnnouncement = countQueuedByAnnouncement(platform);
     // Another connection, as a restarted process would read the file: at the announcement, the outbox rows are committed.
     const reader = openSqlite(join(server.dataDir, 'meridian.db'));
