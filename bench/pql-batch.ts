@@ -111,7 +111,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells, module: OUTBOX_WRITER_MODULE }));
   // As the platform gives it to the job service: each batch commits with its outbox rows, a large
   // one on the bulk writer's thread (no activation takes these audiences here, so no outbox rows).
-  const jobStore = new MembershipOutbox(sqlite, new SqliteActivationStore(sqlite), () => undefined).jobStore(memberships);
+  const jobStore = new MembershipOutbox(new SqliteActivationStore(sqlite), () => undefined).jobStore(memberships);
   try {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);
     await generate(db.connection, profiles);

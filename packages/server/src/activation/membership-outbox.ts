@@ -9,12 +9,11 @@
  * way (written before the activation service was wired) are queued by `announced` on their own.
  *
  * @example
- *   const outbox = new MembershipOutbox(db, activationStore, () => activations);
+ *   const outbox = new MembershipOutbox(activationStore, () => activations);
  *   sqlitePassWriter(db, { memberships, dueTimes, owners, alongside: outbox.alongside });
  *   new AudienceJobService({ memberships: outbox.jobStore(memberships), ... });
  *   streamingAudiences.onChange((sandboxId, changes) => outbox.announced(sandboxId, changes));
  */
-import type { SqliteDatabase } from '../storage/sqlite.ts';
 import type { PassAlongside } from '../segmentation/memberships/sqlite-pass-writer.ts';
 import type { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
 import type { Membership, MembershipStore } from '../segmentation/memberships/store.ts';
@@ -39,7 +38,6 @@ export class MembershipOutbox {
   private pending: { activations: ActivationService; outbox: StreamingOutbox } | undefined;
 
   constructor(
-    private readonly db: SqliteDatabase,
     private readonly store: SqliteActivationStore,
     /** The activation service, once it exists (the membership writers are built before it). */
     private readonly activations: () => ActivationService | undefined,

@@ -231,7 +231,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   const activationStore = new SqliteActivationStore(db);
   // Set once the activation service exists; until then changes are queued when announced.
   let activationService: ActivationService | undefined;
-  const membershipOutbox = new MembershipOutbox(db, activationStore, () => activationService);
+  const membershipOutbox = new MembershipOutbox(activationStore, () => activationService);
   const streamingAudiences = new StreamingAudiences(audiences, memberships, profiles, {
     clock,
     dueTimes,
