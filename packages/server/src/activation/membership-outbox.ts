@@ -13,6 +13,7 @@
  *   sqlitePassWriter(db, { memberships, dueTimes, owners, alongside: outbox.alongside });
  *   new AudienceJobService({ memberships: outbox.jobStore(memberships), ... });
  *   streamingAudiences.onChange((sandboxId, changes) => outbox.announced(sandboxId, changes));
+ *   audienceJobs.onChange(() => outbox.jobAnnounced());
  */
 import type { PassAlongside } from '../segmentation/memberships/sqlite-pass-writer.ts';
 import type { SqliteMembershipStore } from '../segmentation/memberships/sqlite-store.ts';
@@ -34,6 +35,8 @@ export const OUTBOX_WRITER_MODULE = siblingModule(import.meta.url, 'outbox-write
 export class MembershipOutbox {
   /** Changes whose outbox rows were written with them (the very objects the listeners are given). */
   private readonly queued = new WeakSet<Membership>();
+  /** Job changes written while no activation service was wired, queued at a job's next announcement. */
+  private readonly unwiredJobChanges: { sandboxId: string; changes: Membership[] }[] = [];
   /** Rows written inside the transaction in progress, until it commits or fails. */
   private pending: { activations: ActivationService; outbox: StreamingOutbox } | undefined;
 
@@ -63,19 +66,34 @@ export class MembershipOutbox {
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
       put: async (sandboxId, batch) => {
-        const prepared = this.prepare(sandboxId, batch.filter(isEntryOrExit));
+        const changes = batch.filter(isEntryOrExit);
+        const wired = this.activations() !== undefined;
+        const prepared = this.prepare(sandboxId, changes);
         try {
           await memberships.putAlong(sandboxId, batch, prepared?.rows, () => prepared && this.writeRows(prepared.rows));
         } catch (err) {
           prepared?.activations.forgetRuns(prepared.outbox);
           throw err;
         }
-        prepared?.activations.queued(prepared.outbox);
+        if (prepared) prepared.activations.queued(prepared.outbox);
+        else if (!wired && changes.length > 0) this.unwiredJobChanges.push({ sandboxId, changes });
       },
       deleteAudience: (sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId),
       deleteProfile: (sandboxId, profileId) => memberships.deleteProfile(sandboxId, profileId),
       deleteSandbox: (sandboxId) => memberships.deleteSandbox(sandboxId),
     };
+  }
+
+  /**
+   * Listener of an audience job's announcements. Every change of a job is written through
+   * `jobStore`, with its outbox rows when a streaming activation takes it, so the announced
+   * changes themselves (made afresh for the listeners, not the objects written) need nothing more;
+   * only changes written before the activation service was wired are queued now.
+   */
+  jobAnnounced(): void {
+    const activations = this.activations();
+    if (!activations) return;
+    for (const { sandboxId, changes } of this.unwiredJobChanges.splice(0)) activations.onMembershipChanges(sandboxId, changes);
   }
 
   /** Listener of announced changes: those written with their rows wake nothing more (that was done at commit); others are queued now. */

@@ -386,7 +386,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   // memberships themselves (activation/membership-outbox.ts): announced, they only wake queues.
   streamingAudiences.onChange((sandboxId, changes) => membershipOutbox.announced(sandboxId, changes));
   computedAttributes.onUpdated((sandboxId, keys) => activations.onProfilesUpdated(sandboxId, keys));
-  audienceJobs.onChange((sandboxId, changes) => membershipOutbox.announced(sandboxId, changes));
+  audienceJobs.onChange(() => membershipOutbox.jobAnnounced());
   // A job keeps no timers: its entries and exits of time-based audiences get their due times from a streaming pass.
   audienceJobs.onChange(handTimedChangesToStreaming({ audiences, identity, streaming: streamingAudiences }));
   // So do the people it leaves outside who will enter with time alone: their entry gets armed.

@@ -110,8 +110,10 @@ test('evaluation in dependency order gives the members the in-memory engine find
     assert.deepEqual(us, { audienceId: 'us', realized: usMembers - 2, existing: 2, exited: 2, total: usMembers });
 
     const written = [];
-    for await (const rows of streamTransitions(db.connection, NOW, 100)) {
-      assert.ok(rows.length <= 100 + 2048, 'batches stay near the asked size');
+    for await (const batch of streamTransitions(db.connection, NOW, 100)) {
+      assert.ok(batch.length <= 100 + 2048, 'batches stay near the asked size');
+      const rows = batch.memberships();
+      assert.deepEqual(batch.changes(), rows.filter((m) => m.status !== 'existing'), 'the changes are the entries and exits');
       written.push(...rows);
     }
     const order = written.map((m) => `${m.profileId}/${AUDIENCES.findIndex((a) => a.id === m.audienceId)}`);
@@ -166,7 +168,7 @@ test('audiences of two merge policies share the profile keys: a person in both i
     const keys = await db.connection.runAndReadAll(`SELECT profile_id, profile_key FROM ${PROFILE_KEYS_TABLE} ORDER BY profile_key`);
     assert.deepEqual(keys.getRows().map(([id, key]) => [String(id), Number(key)]), [['p-a', 0], ['p-b', 1], ['p-d', 2], ['p-c', 3], ['p-gone', 4]]);
     const written = [];
-    for await (const rows of streamTransitions(db.connection, NOW, 100)) written.push(...rows);
+    for await (const batch of streamTransitions(db.connection, NOW, 100)) written.push(...batch.memberships());
     assert.deepEqual(
       written.map((m) => `${m.profileId} ${m.audienceId} ${m.status}`),
       ['p-a aud-graph realized', 'p-b aud-graph realized', 'p-b aud-none realized', 'p-c aud-none realized', 'p-gone aud-none exited'],

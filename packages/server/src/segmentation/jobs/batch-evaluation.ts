@@ -18,9 +18,9 @@ import { compileToSql } from '../sql/compile.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { PQL_TABLES } from '../sql/input-layout.ts';
 import { sqlString } from '../sql/sql-text.ts';
-import type { Membership, MembershipStatus } from '../memberships/store.ts';
 import type { AudienceJobCounts } from './model.ts';
 import { PROFILE_KEYS_TABLE, keyProfiles, profileIdsByKey } from './profile-keys.ts';
+import { TransitionBatch } from './transition-batch.ts';
 
 export const JOB_TABLES = {
   /** The job's audiences: (audience code, audience_id), codes 0, 1, ... in the order given to `evaluateLevels`. */
@@ -206,9 +206,6 @@ const TRANSITIONS_SQL = `SELECT coalesce(j.audience, c.audience) AS audience, co
   WHERE c.profile_key IS NULL OR j.profile_key IS NULL OR c.status = 0
   ORDER BY profile_key, audience`;
 
-/** Status codes of `TRANSITIONS_SQL`. */
-const STATUS_BY_CODE: readonly MembershipStatus[] = ['realized', 'existing', 'exited'];
-
 /**
  * Counts per audience: entered (realized), stayed (existing), left (exited), members after.
  *
@@ -230,29 +227,25 @@ export async function countTransitions(connection: DuckDBConnection, audienceIds
 }
 
 /**
- * The membership rows the job must write, in batches of `batchSize` (a profile that stays
- * `existing` needs no write), ordered by profile key then audience. Run after `keyHeldMemberships`.
+ * The membership rows the job must write, in batches of about `batchSize` (a profile that stays
+ * `existing` needs no write), ordered by profile key then audience, as columns
+ * (transition-batch.ts). Run after `keyHeldMemberships`.
  */
-export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<Membership[]> {
+export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<TransitionBatch> {
   const audienceIds = await audiencesByCode(connection);
   const profileIds = await profileIdsByKey(connection);
   const result = await connection.stream(TRANSITIONS_SQL, { now });
-  let batch: Membership[] = [];
+  let batch = new TransitionBatch(audienceIds, profileIds, now);
   for await (const chunk of result) {
     const audiences = nonNullNumbers(chunk.getColumnVector(0));
     const profiles = nonNullNumbers(chunk.getColumnVector(1));
     const statuses = nonNullNumbers(chunk.getColumnVector(2));
     const times = nonNullNumbers(chunk.getColumnVector(3));
     const rows = chunk.rowCount; // a call into the native chunk each time it is read
-    for (let row = 0; row < rows; row++) {
-      const audienceId = audienceIds[audiences[row]];
-      const profileId = profileIds[profiles[row]];
-      if (audienceId === undefined || profileId === undefined) throw new Error('a transition names an audience or a profile the job has no key for');
-      batch.push({ audienceId, profileId, status: STATUS_BY_CODE[statuses[row]], lastQualificationTime: times[row], updatedAt: now });
-    }
+    for (let row = 0; row < rows; row++) batch.push(audiences[row], profiles[row], statuses[row], times[row]);
     if (batch.length >= batchSize) {
       yield batch;
-      batch = [];
+      batch = new TransitionBatch(audienceIds, profileIds, now);
     }
   }
   if (batch.length > 0) yield batch;

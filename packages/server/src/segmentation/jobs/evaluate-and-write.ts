@@ -12,7 +12,6 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
 import type { InputFields } from '../sql/input-fields.ts';
-import { isEntryOrExit } from '../memberships/transitions.ts';
 import { countTransitions, evaluateLevels, keyHeldMemberships, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { JobInterrupted } from './job-input.ts';
 import type { AudienceJobCounts } from './model.ts';
@@ -73,10 +72,13 @@ export async function evaluateAndWrite(
   try {
     for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH)) {
       if (options.shouldStop?.()) throw new JobInterrupted();
-      const put = memberships.put(sandboxId, batch).then(() => {
+      // The memberships are made for the put and again, once committed, for the listeners: held
+      // as columns in between, they die young (transition-batch.ts).
+      const put = memberships.put(sandboxId, batch.memberships()).then(() => {
         written += batch.length;
-        const changes = batch.filter(isEntryOrExit);
-        if (changes.length > 0) options.onChanges?.(changes);
+        if (!options.onChanges) return;
+        const changes = batch.changes();
+        if (changes.length > 0) options.onChanges(changes);
       });
       put.catch(() => undefined); // its failure is thrown where it is awaited, in order, below
       inFlight.push(put);
