@@ -30,6 +30,7 @@ import { SqliteMembershipStore } from '../packages/server/src/segmentation/membe
 import { MembershipBulkWriter } from '../packages/server/src/segmentation/memberships/bulk-writer.ts';
 import { MembershipOutbox, OUTBOX_WRITER_MODULE } from '../packages/server/src/activation/membership-outbox.ts';
 import { SqliteActivationStore } from '../packages/server/src/activation/sqlite-store.ts';
+import type { ActivationService } from '../packages/server/src/activation/service.ts';
 import { WriteGate } from '../packages/server/src/storage/write-gate.ts';
 import { openSqlite } from '../packages/server/src/storage/sqlite.ts';
 import { SAFETY_NET_CHECKPOINT_PAGES, startCheckpointer } from '../packages/server/src/storage/checkpointer.ts';
@@ -110,8 +111,10 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   const checkpointer = startCheckpointer(sqlitePath, 250, (message) => say(NAME, `checkpoint failed: ${message}`));
   const memberships = new SqliteMembershipStore(sqlite, new MembershipBulkWriter({ databasePath: sqlitePath, durability: 'normal', writeGate: gate.cells, module: OUTBOX_WRITER_MODULE }));
   // As the platform gives it to the job service: each batch commits with its outbox rows, a large
-  // one on the bulk writer's thread (no activation takes these audiences here, so no outbox rows).
-  const jobStore = new MembershipOutbox(new SqliteActivationStore(sqlite), () => undefined).jobStore(memberships);
+  // one on the bulk writer's thread. The activation service is wired, as when a job runs, and no
+  // streaming activation takes these audiences, so no outbox rows are written.
+  const noActivations = { streamingOutbox: () => ({ items: [], runs: [], woken: new Map<string, number>() }) } as unknown as ActivationService;
+  const jobStore = new MembershipOutbox(new SqliteActivationStore(sqlite), () => noActivations).jobStore(memberships);
   try {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);
     await generate(db.connection, profiles);

@@ -65,18 +65,23 @@ export class MembershipOutbox {
       forProfiles: (sandboxId, profileIds) => memberships.forProfiles(sandboxId, profileIds),
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
-      put: async (sandboxId, batch) => {
+      // Not an async function: a suspended one keeps its arguments, and a batch held until its
+      // commit survives collections (V8 may then pretenure memberships).
+      put: (sandboxId, batch) => {
         const changes = batch.filter(isEntryOrExit);
-        const wired = this.activations() !== undefined;
+        // Kept past the write only when no activation service is wired yet.
+        const unwired = this.activations() === undefined && changes.length > 0 ? changes : undefined;
         const prepared = this.prepare(sandboxId, changes);
-        try {
-          await memberships.putAlong(sandboxId, batch, prepared?.rows, () => prepared && this.writeRows(prepared.rows));
-        } catch (err) {
-          prepared?.activations.forgetRuns(prepared.outbox);
-          throw err;
-        }
-        if (prepared) prepared.activations.queued(prepared.outbox);
-        else if (!wired && changes.length > 0) this.unwiredJobChanges.push({ sandboxId, changes });
+        return memberships.putAlong(sandboxId, batch, prepared?.rows, () => prepared && this.writeRows(prepared.rows)).then(
+          () => {
+            if (prepared) prepared.activations.queued(prepared.outbox);
+            else if (unwired) this.unwiredJobChanges.push({ sandboxId, changes: unwired });
+          },
+          (err: unknown) => {
+            prepared?.activations.forgetRuns(prepared.outbox);
+            throw err;
+          },
+        );
       },
       deleteAudience: (sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId),
       deleteProfile: (sandboxId, profileId) => memberships.deleteProfile(sandboxId, profileId),
