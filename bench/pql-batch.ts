@@ -113,7 +113,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
   // As the platform gives it to the job service: each batch commits with its outbox rows, a large
   // one on the bulk writer's thread. The activation service is wired, as when a job runs, and no
   // streaming activation takes these audiences, so no outbox rows are written.
-  const noActivations = { streamingOutbox: () => ({ items: [], runs: [], woken: new Map<string, number>() }) } as unknown as ActivationService;
+  const noActivations = { streams: () => false, streamingOutbox: () => ({ items: [], runs: [], woken: new Map<string, number>() }) } as unknown as ActivationService;
   const jobStore = new MembershipOutbox(new SqliteActivationStore(sqlite), () => noActivations).jobStore(memberships);
   try {
     say(NAME, `generating ${formatInteger(profiles)} profiles and ${formatInteger(profiles * 3)} events`);

@@ -65,28 +65,39 @@ export class MembershipOutbox {
       forProfiles: (sandboxId, profileIds) => memberships.forProfiles(sandboxId, profileIds),
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
-      // Not an async function: a suspended one keeps its arguments, and a batch held until its
-      // commit survives collections (V8 may then pretenure memberships).
-      put: (sandboxId, batch) => {
-        const changes = batch.filter(isEntryOrExit);
-        // Kept past the write only when no activation service is wired yet.
-        const unwired = this.activations() === undefined && changes.length > 0 ? changes : undefined;
-        const prepared = this.prepare(sandboxId, changes);
-        return memberships.putAlong(sandboxId, batch, prepared?.rows, () => prepared && this.writeRows(prepared.rows)).then(
-          () => {
-            if (prepared) prepared.activations.queued(prepared.outbox);
-            else if (unwired) this.unwiredJobChanges.push({ sandboxId, changes: unwired });
-          },
-          (err: unknown) => {
-            prepared?.activations.forgetRuns(prepared.outbox);
-            throw err;
-          },
-        );
+      put: (sandboxId, batch) => this.putWith(sandboxId, batch.filter(isEntryOrExit), (along, inline) => memberships.putAlong(sandboxId, batch, along, inline)),
+      // Only the changes a streaming activation takes are made into objects (a job's first run
+      // enters millions of people, most often into audiences no streaming activation reads).
+      putBatch: (sandboxId, batch) => {
+        const activations = this.activations();
+        const changes = activations ? batch.changes((audienceId) => activations.streams(sandboxId, audienceId)) : batch.changes();
+        return this.putWith(sandboxId, changes, (along, inline) => memberships.putBatch(sandboxId, batch, along, inline));
       },
       deleteAudience: (sandboxId, audienceId) => memberships.deleteAudience(sandboxId, audienceId),
       deleteProfile: (sandboxId, profileId) => memberships.deleteProfile(sandboxId, profileId),
       deleteSandbox: (sandboxId) => memberships.deleteSandbox(sandboxId),
     };
+  }
+
+  /**
+   * Writes a job's batch (`write`) with the outbox rows of its changes. Not an async function: a
+   * suspended one keeps its arguments, and a batch held until its commit survives collections (V8
+   * may then pretenure memberships).
+   */
+  private putWith(sandboxId: string, changes: Membership[], write: (along: OutboxRows | undefined, inline: () => void) => Promise<void>): Promise<void> {
+    // Kept past the write only when no activation service is wired yet.
+    const unwired = this.activations() === undefined && changes.length > 0 ? changes : undefined;
+    const prepared = this.prepare(sandboxId, changes);
+    return write(prepared?.rows, () => prepared && this.writeRows(prepared.rows)).then(
+      () => {
+        if (prepared) prepared.activations.queued(prepared.outbox);
+        else if (unwired) this.unwiredJobChanges.push({ sandboxId, changes: unwired });
+      },
+      (err: unknown) => {
+        prepared?.activations.forgetRuns(prepared.outbox);
+        throw err;
+      },
+    );
   }
 
   /**

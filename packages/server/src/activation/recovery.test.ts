@@ -150,7 +150,8 @@ test("a large audience job batch is written on the bulk writer's thread with its
     // Another connection, as a restarted process would read the file: at the announcement, the outbox rows are committed.
     const reader = openSqlite(join(server.dataDir, 'meridian.db'));
     const atAnnouncement: { changes: number; queued: number; members: number }[] = [];
-    platform.audienceJobs.onChange((_sandboxId, changes) => {
+    platform.audienceJobs.onChange((_sandboxId, batch) => {
+      const changes = batch.changes();
       const queued = reader.prepare('SELECT coalesce(sum(queued), 0) FROM act_runs WHERE activation_id = ?').pluck().get(activation.body.id) as number;
       const members = reader.prepare(`SELECT count(*) FROM profile_memberships WHERE memberships LIKE '%' || ? || '%'`).pluck().get(gold.body.id) as number;
       atAnnouncement.push({ changes: changes.length, queued, members });

@@ -304,6 +304,11 @@ export class ActivationService {
     return outbox;
   }
 
+  /** Whether a streaming activation of the sandbox takes changes of the audience (what `streamingOutbox` makes rows for). */
+  streams(sandboxId: string, audienceId: string): boolean {
+    return (this.streaming.get(sandboxId)?.get(audienceId)?.length ?? 0) > 0;
+  }
+
   /** Outbox rows committed: the activations' queues take them, after their batching window. */
   queued(outbox: StreamingOutbox): void {
     for (const [id, count] of outbox.woken) this.engine.nudge(id, count);

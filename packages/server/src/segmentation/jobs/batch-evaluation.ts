@@ -20,7 +20,7 @@ import { PQL_TABLES } from '../sql/input-layout.ts';
 import { sqlString } from '../sql/sql-text.ts';
 import type { AudienceJobCounts } from './model.ts';
 import { PROFILE_KEYS_TABLE, keyProfiles, profileIdsByKey } from './profile-keys.ts';
-import { TransitionBatch } from './transition-batch.ts';
+import { MembershipBatch } from '../memberships/membership-batch.ts';
 
 export const JOB_TABLES = {
   /** The job's audiences: (audience code, audience_id), codes 0, 1, ... in the order given to `evaluateLevels`. */
@@ -229,13 +229,13 @@ export async function countTransitions(connection: DuckDBConnection, audienceIds
 /**
  * The membership rows the job must write, in batches of about `batchSize` (a profile that stays
  * `existing` needs no write), ordered by profile key then audience, as columns
- * (transition-batch.ts). Run after `keyHeldMemberships`.
+ * (memberships/membership-batch.ts). Run after `keyHeldMemberships`.
  */
-export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<TransitionBatch> {
+export async function* streamTransitions(connection: DuckDBConnection, now: number, batchSize: number): AsyncGenerator<MembershipBatch> {
   const audienceIds = await audiencesByCode(connection);
   const profileIds = await profileIdsByKey(connection);
   const result = await connection.stream(TRANSITIONS_SQL, { now });
-  let batch = new TransitionBatch(audienceIds, profileIds, now);
+  let batch = new MembershipBatch(audienceIds, profileIds, now);
   for await (const chunk of result) {
     const audiences = nonNullNumbers(chunk.getColumnVector(0));
     const profiles = nonNullNumbers(chunk.getColumnVector(1));
@@ -245,7 +245,7 @@ export async function* streamTransitions(connection: DuckDBConnection, now: numb
     for (let row = 0; row < rows; row++) batch.push(audiences[row], profiles[row], statuses[row], times[row]);
     if (batch.length >= batchSize) {
       yield batch;
-      batch = new TransitionBatch(audienceIds, profileIds, now);
+      batch = new MembershipBatch(audienceIds, profileIds, now);
     }
   }
   if (batch.length > 0) yield batch;

@@ -10,7 +10,8 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Membership, MembershipStore } from '../memberships/store.ts';
+import type { MembershipBatch } from '../memberships/membership-batch.ts';
+import type { MembershipStore } from '../memberships/store.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { countTransitions, evaluateLevels, keyHeldMemberships, streamTransitions, type BatchAudience } from './batch-evaluation.ts';
 import { JobInterrupted } from './job-input.ts';
@@ -36,8 +37,8 @@ export interface EvaluateAndWriteOptions {
   /** Membership rows per write transaction (default WRITE_BATCH). */
   writeBatch?: number;
   shouldStop?: () => boolean;
-  /** Told of the entries and exits of each written batch. */
-  onChanges?: (changes: readonly Membership[]) => void;
+  /** Told of each batch once written (its entries and exits: `batch.changes()`). */
+  onWritten?: (batch: MembershipBatch) => void;
 }
 
 export interface EvaluateAndWriteResult {
@@ -72,13 +73,11 @@ export async function evaluateAndWrite(
   try {
     for await (const batch of streamTransitions(connection, options.now, options.writeBatch ?? WRITE_BATCH)) {
       if (options.shouldStop?.()) throw new JobInterrupted();
-      // The memberships are made for the put and again, once committed, for the listeners: held
-      // as columns in between, they die young (transition-batch.ts).
-      const put = memberships.put(sandboxId, batch.memberships()).then(() => {
+      // Held as columns until committed: memberships are made only where they are needed
+      // (membership-batch.ts).
+      const put = memberships.putBatch(sandboxId, batch).then(() => {
         written += batch.length;
-        if (!options.onChanges) return;
-        const changes = batch.changes();
-        if (changes.length > 0) options.onChanges(changes);
+        options.onWritten?.(batch);
       });
       put.catch(() => undefined); // its failure is thrown where it is awaited, in order, below
       inFlight.push(put);

@@ -19,6 +19,7 @@ import { SerialQueue } from '../../storage/serial-queue.ts';
 import type { Audience } from '../audiences/model.ts';
 import type { AudienceService } from '../audiences/service.ts';
 import { changesWithTime } from '../memberships/job-handover.ts';
+import type { MembershipBatch } from '../memberships/membership-batch.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
 import { analyze, parseOrThrow } from '../pql/index.ts';
 import { compileToSql } from '../sql/compile.ts';
@@ -50,7 +51,8 @@ export interface AudienceJobOptions {
   schedules?: boolean;
 }
 
-export type JobMembershipListener = (sandboxId: string, changes: readonly Membership[]) => void;
+/** Told of each batch a job wrote, once committed: `batch.changes()` are its entries and exits. */
+export type JobMembershipListener = (sandboxId: string, batch: MembershipBatch) => void;
 /** People a job left outside a time-based audience who will enter it with time alone (`time-entrants.ts`). */
 export type FutureEntrantListener = (sandboxId: string, people: readonly { audienceId: string; profileId: string }[]) => void;
 
@@ -228,8 +230,8 @@ export class AudienceJobService {
         extraConnections,
         writeBatch: this.options.writeBatch ?? WRITE_BATCH,
         shouldStop: () => this.stopping,
-        onChanges: (changes) => {
-          for (const listener of this.listeners) listener(sandboxId, changes);
+        onWritten: (batch) => {
+          for (const listener of this.listeners) listener(sandboxId, batch);
         },
       });
       if (plan.lookahead.length > 0 && this.entrantListeners.length > 0) {

@@ -36,8 +36,13 @@ export function changesWithTime(audience: Audience, ast: Expr): boolean {
   return audience.origin !== 'external' && keptByStreaming(audience.classification) && usesClock(ast);
 }
 
+/** Entries and exits, made only for the audiences asked for (a job's batch, membership-batch.ts). */
+export interface ChangesOf {
+  changes(of: (audienceId: string) => boolean): readonly Pick<Membership, 'audienceId' | 'profileId'>[];
+}
+
 /** The job listener: (sandbox, entries and exits) → streaming passes over the people of timed audiences. */
-export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: string, changes: readonly Pick<Membership, 'audienceId' | 'profileId'>[]) => void {
+export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: string, changes: ChangesOf) => void {
   const timed = new Map<string, boolean>();
   const isTimed = (audience: Audience): boolean => {
     if (audience.origin === 'external') return false; // no PQL of its own to parse
@@ -53,11 +58,9 @@ export function handTimedChangesToStreaming(deps: HandoverDeps): (sandboxId: str
   return (sandboxId, changes) => {
     void (async () => {
       const audiences = new Map((await deps.audiences.list(sandboxId)).map((a) => [a.id, a]));
-      const people = new Set<string>();
-      for (const change of changes) {
-        const audience = audiences.get(change.audienceId);
-        if (audience && isTimed(audience)) people.add(change.profileId);
-      }
+      const timedIds = new Set([...audiences.values()].filter(isTimed).map((a) => a.id));
+      if (timedIds.size === 0) return;
+      const people = new Set(changes.changes((audienceId) => timedIds.has(audienceId)).map((c) => c.profileId));
       if (people.size === 0) return;
       // A profile id is a graph's id (its identities now) or one `NS:value` identity.
       const keys: IdentityKey[] = [];
@@ -97,7 +100,7 @@ export function handFutureEntrantsToStreaming(
         for (const [profileId, due] of await deps.dueTimes.forProfiles(sandboxId, profileIds.slice(i, i + ARMED_READ))) armed.set(profileId, due);
       }
       const waiting = entrants.filter((e) => !armed.get(e.profileId)?.has(e.audienceId));
-      if (waiting.length > 0) handOver(sandboxId, waiting);
+      if (waiting.length > 0) handOver(sandboxId, { changes: (of) => waiting.filter((e) => of(e.audienceId)) });
     })().catch(onError);
   };
 }

@@ -18,6 +18,7 @@
 import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { MembershipBulkWriter } from './bulk-writer.ts';
+import type { MembershipBatch, MembershipColumns } from './membership-batch.ts';
 import type { Membership, MembershipStatus, MembershipStore } from './store.ts';
 
 /** Memberships in one put from which a store with a bulk writer hands the put to its thread. */
@@ -109,15 +110,16 @@ class EntriesText {
   private readonly values: string[] = [];
 
   set(m: Membership): void {
-    const once = m.updatedAt === m.lastQualificationTime;
-    const value =
-      once && m.status === 'realized'
-        ? jsonNumber(m.lastQualificationTime)
-        : `[${CODE_OF[m.status]},${jsonNumber(m.lastQualificationTime)}${once ? '' : `,${jsonNumber(m.updatedAt)}`}]`;
-    const at = this.audiences.indexOf(m.audienceId);
+    this.setEntry(m.audienceId, CODE_OF[m.status], m.lastQualificationTime, m.updatedAt);
+  }
+
+  setEntry(audienceId: string, code: StatusCode, lastQualificationTime: number, updatedAt: number): void {
+    const once = updatedAt === lastQualificationTime;
+    const value = once && code === 0 ? jsonNumber(lastQualificationTime) : `[${code},${jsonNumber(lastQualificationTime)}${once ? '' : `,${jsonNumber(updatedAt)}`}]`;
+    const at = this.audiences.indexOf(audienceId);
     if (at >= 0) this.values[at] = value;
     else {
-      this.audiences.push(m.audienceId);
+      this.audiences.push(audienceId);
       this.values.push(value);
     }
   }
@@ -164,6 +166,31 @@ function entriesByProfile(memberships: readonly Membership[]): Map<string, Entri
 export function profileRowsOf(memberships: readonly Membership[]): string[] {
   const flat: string[] = [];
   for (const [profileId, entries] of entriesByProfile(memberships)) flat.push(profileId, entries.text());
+  return flat;
+}
+
+/**
+ * `profileRowsOf` for a batch's columns (membership-batch.ts), with no `Membership` objects: a
+ * profile's memberships are consecutive in a job's batches, so each profile's entries are gathered
+ * in one pass; memberships of a profile met again later start a second row for it, which the
+ * write merges into the first as any later row of a profile is.
+ */
+export function profileRowsOfColumns(columns: MembershipColumns): string[] {
+  const { audienceIds, profileIds, audiences, profiles, statuses, times, now } = columns;
+  const flat: string[] = [];
+  let entries: EntriesText | undefined;
+  let profile = -1;
+  for (let i = 0; i < profiles.length; i++) {
+    if (profiles[i] !== profile) {
+      if (entries) flat.push(profileIds[profile], entries.text());
+      profile = profiles[i];
+      entries = new EntriesText();
+    }
+    const code = statuses[i];
+    if (code > 2) throw new Error(`a membership's status code is ${code}`);
+    entries!.setEntry(audienceIds[audiences[i]], code as StatusCode, times[i], now);
+  }
+  if (entries) flat.push(profileIds[profile], entries.text());
   return flat;
 }
 
@@ -251,8 +278,7 @@ export class SqliteMembershipStore implements MembershipStore {
    * its next rows while this one is written. Puts resolve in the order they were made.
    */
   async put(sandboxId: string, memberships: readonly Membership[]) {
-    if (this.bulk && memberships.length >= BULK_PUT) return this.bulk.write(sandboxId, profileRowsOf(memberships));
-    this.putNow(sandboxId, memberships);
+    return this.putAlong(sandboxId, memberships, undefined, () => undefined);
   }
 
   /**
@@ -261,6 +287,24 @@ export class SqliteMembershipStore implements MembershipStore {
    */
   async putAlong(sandboxId: string, memberships: readonly Membership[], along: unknown, inline: () => void): Promise<void> {
     if (this.bulk && memberships.length >= BULK_PUT) return this.bulk.write(sandboxId, profileRowsOf(memberships), along);
+    this.putInline(sandboxId, memberships, inline);
+  }
+
+  /**
+   * `putAlong` for a job's batch: its rows are built from its columns, with no `Membership`
+   * objects for a large one. Not an async function: a suspended one would keep the batch.
+   */
+  putBatch(sandboxId: string, batch: MembershipBatch, along: unknown = undefined, inline: () => void = () => undefined): Promise<void> {
+    if (this.bulk && batch.length >= BULK_PUT) return this.bulk.write(sandboxId, profileRowsOfColumns(batch.columns()), along);
+    try {
+      this.putInline(sandboxId, batch.memberships(), inline);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private putInline(sandboxId: string, memberships: readonly Membership[], inline: () => void): void {
     this.db.transaction(() => {
       this.putNow(sandboxId, memberships);
       inline();

@@ -1,4 +1,5 @@
 /** Storage interface of audience memberships; the embedded implementation is `sqlite-store.ts`. */
+import type { MembershipBatch } from './membership-batch.ts';
 
 export type MembershipStatus = 'realized' | 'existing' | 'exited';
 
@@ -28,6 +29,8 @@ export interface MembershipStore {
    */
   byProfile(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<Membership[]>;
   put(sandboxId: string, memberships: readonly Membership[]): Promise<void>;
+  /** `put` of a batch job's memberships, held as columns (membership-batch.ts). */
+  putBatch(sandboxId: string, batch: MembershipBatch): Promise<void>;
   deleteAudience(sandboxId: string, audienceId: string): Promise<void>;
   deleteProfile(sandboxId: string, profileId: string): Promise<void>;
   deleteSandbox(sandboxId: string): Promise<void>;
