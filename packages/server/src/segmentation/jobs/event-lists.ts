@@ -45,7 +45,7 @@ export async function gatherEventLists(connection: DuckDBConnection, eventFields
   const parts = Math.max(1, Math.ceil(events / eventsPerPart));
   const part = (k: number) => `SELECT profile_id,
       list_transform(list_sort(list({'seq': seq, 'event': ${eventFields.structOf(eventType)}})), lambda pql_e: pql_e.event) AS events
-    FROM (SELECT profile_id, seq, ts_ms, event_type, body, ${eventFields.pathsOf()} FROM ${PQL_TABLES.events}${parts > 1 ? ` WHERE hash(profile_id) % ${parts} = ${k}` : ''})
+    FROM (${eventFields.eventsWithValues(`SELECT * FROM ${PQL_TABLES.events}${parts > 1 ? ` WHERE hash(profile_id) % ${parts} = ${k}` : ''}`)})
     GROUP BY profile_id`;
   await connection.run(`CREATE OR REPLACE TABLE ${PQL_TABLES.eventLists} AS ${part(0)}`);
   for (let k = 1; k < parts; k++) await connection.run(`INSERT INTO ${PQL_TABLES.eventLists} ${part(k)}`);

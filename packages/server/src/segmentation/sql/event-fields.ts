@@ -15,13 +15,16 @@
 import { PathSlots } from './path-slots.ts';
 import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
-/** How a field of the event STRUCT reads the path's JSON value, and its SQL type. */
+/**
+ * How a field of the event STRUCT reads the path's JSON value (the column `pql_v<slot>` of
+ * `eventsWithValues`), and its SQL type: the `pql_col_*` forms of `pql_str`... (sql/prelude.ts).
+ */
 const READS = {
   f: { type: 'JSON', of: (json: string) => json },
-  s: { type: 'VARCHAR', of: (json: string) => `pql_str(${json})` },
-  n: { type: 'DOUBLE', of: (json: string) => `pql_num(${json})` },
-  b: { type: 'BOOLEAN', of: (json: string) => `pql_bool(${json})` },
-  t: { type: 'BIGINT', of: (json: string) => `pql_time(${json})` },
+  s: { type: 'VARCHAR', of: (json: string) => `pql_col_str(${json})` },
+  n: { type: 'DOUBLE', of: (json: string) => `pql_col_num(${json})` },
+  b: { type: 'BOOLEAN', of: (json: string) => `pql_col_bool(${json})` },
+  t: { type: 'BIGINT', of: (json: string) => `pql_col_time(${json})` },
 } as const;
 
 type Read = keyof typeof READS;
@@ -50,7 +53,7 @@ export class EventFields {
 
   /**
    * `fields` of the body of `event` (a STRUCT of the lists): its JSON value (`f3`) and its typed
-   * reads (`n3` = `pql_num(f3)`, `s3`, `b3`, `t3`), each a field computed once at gathering. Reading
+   * reads (`n3`, the number `pql_num(f3)` would read, `s3`, `b3`, `t3`), each a field computed once at gathering. Reading
    * `sql` or a typed read is what asks for the field, so a price only summed costs one DOUBLE.
    */
   value(event: string, fields: readonly string[]): SqlValue {
@@ -72,24 +75,30 @@ export class EventFields {
   }
 
   /**
-   * One event as a STRUCT over `pql_events`' columns (`ts_ms`, `event_type`, `body`) and
-   * `pql_paths` (`pathsOf`): each field is what an audience would read from the body (`jsonPath`),
-   * typed as the field's read types it.
+   * One event as a STRUCT over the columns of `eventsWithValues`: each field is what an audience
+   * would read from the body (`jsonPath`), typed as the field's read types it.
    */
   structOf(eventType = 'VARCHAR'): string {
-    const { values } = this.extracted();
     const fields = [
       `'ts_ms': ts_ms`,
       `'event_type': event_type`,
       ...(this.keepsBody ? [`'body': body`] : []),
-      ...this.sorted().map(([name, c]) => `'${name}': ${READS[c.read].of(values[this.usedSlots().indexOf(c.slot)])}`),
+      ...this.sorted().map(([name, c]) => `'${name}': ${READS[c.read].of(`pql_v${c.slot}`)}`),
     ];
     return `CAST({${fields.join(', ')}} AS ${this.struct(eventType)})`;
   }
 
-  /** The column `pql_paths` that `structOf` reads: every field's pointer looked up in one parse of the body. */
-  pathsOf(): string {
-    return this.extracted().column;
+  /**
+   * The events of `source` (a query with `pql_events`' columns) with the JSON value of each path
+   * read (`pql_v<slot>`): every pointer looked up in one parse of the body, then the walk that
+   * projects over arrays where it found nothing (path-slots.ts).
+   */
+  eventsWithValues(source: string): string {
+    const slots = this.usedSlots();
+    const { column, values } = this.slots.extract('body', slots);
+    const named = values.map((value, i) => `${value} AS pql_v${slots[i]}`);
+    return `SELECT ${['profile_id', 'seq', 'ts_ms', 'event_type', 'body', ...named].join(', ')}
+      FROM (SELECT profile_id, seq, ts_ms, event_type, body, ${column} FROM (${source}))`;
   }
 
   private column(read: Read, slot: number | undefined, fields: readonly string[]): string {
@@ -111,7 +120,4 @@ export class EventFields {
     return [...new Set([...this.columns.values()].map((c) => c.slot))].sort((a, b) => a - b);
   }
 
-  private extracted() {
-    return this.slots.extract('body', this.usedSlots());
-  }
 }

@@ -19,13 +19,13 @@ import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 /** The table of extracted attributes, one row per row of `pql_profiles`; compiled audiences read it as `p`. */
 export const PROFILE_FIELDS_TABLE = 'pql_profile_fields';
 
-/** How a column reads the path's JSON value `a<slot>`. */
+/** How a column reads the path's JSON value, the column `a<slot>` (the `pql_col_*` forms of `pql_str`... : sql/prelude.ts). */
 const READS = {
   a: (json: string) => json,
-  s: (json: string) => `pql_str(${json})`,
-  n: (json: string) => `pql_num(${json})`,
-  b: (json: string) => `pql_bool(${json})`,
-  t: (json: string) => `pql_time(${json})`,
+  s: (json: string) => `pql_col_str(${json})`,
+  n: (json: string) => `pql_col_num(${json})`,
+  b: (json: string) => `pql_col_bool(${json})`,
+  t: (json: string) => `pql_col_time(${json})`,
 } as const;
 
 type Read = keyof typeof READS;
