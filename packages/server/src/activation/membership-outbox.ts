@@ -65,6 +65,7 @@ export class MembershipOutbox {
       forProfiles: (sandboxId, profileIds) => memberships.forProfiles(sandboxId, profileIds),
       members: (sandboxId, audienceId, options) => memberships.members(sandboxId, audienceId, options),
       byProfile: (sandboxId, options) => memberships.byProfile(sandboxId, options),
+      entryRows: (sandboxId, options) => memberships.entryRows(sandboxId, options),
       put: (sandboxId, batch) => this.putWith(sandboxId, batch.filter(isEntryOrExit), (along, inline) => memberships.putAlong(sandboxId, batch, along, inline)),
       // Only the changes a streaming activation takes are made into objects (a job's first run
       // enters millions of people, most often into audiences no streaming activation reads).

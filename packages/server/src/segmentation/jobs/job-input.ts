@@ -14,7 +14,9 @@ import type { IdentityKey } from '../../identity/graph.ts';
 import type { ProfileService } from '../../profile/service.ts';
 import { PQL_TABLES, appendProfileRows } from '../sql/input-layout.ts';
 import type { XdmEvent } from '../pql/cases.ts';
-import type { MembershipStore } from '../memberships/store.ts';
+import type { Membership, MembershipStore } from '../memberships/store.ts';
+import { heldEntriesSql } from '../memberships/held-entries.ts';
+import { sqlString } from '../sql/sql-text.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { PROFILE_FIELDS_TABLE } from '../sql/profile-fields.ts';
 import { JOB_TABLES } from './batch-evaluation.ts';
@@ -132,7 +134,9 @@ export class JobInterrupted extends Error {
  * Loads the memberships held before the job, in one pass over the sandbox's profiles: the current
  * ones (realized or existing) of the evaluated audiences into `job_current_members` (the baseline
  * of transitions), and those of audiences the job reads through inSegment but does not evaluate
- * into `pql_segment_members`, once under each name the job's audiences use for them.
+ * into `pql_segment_members`, once under each name the job's audiences use for them. A store with
+ * `entryRows` hands over its rows as stored, which DuckDB decodes (memberships/held-entries.ts);
+ * others are read membership by membership.
  *
  * @example
  *   await loadCurrentMemberships(connection, memberships, sandboxId, ['aud_1'], [{ id: 'aud_0', names: ['aud_0', 'VIPs'] }]);
@@ -144,13 +148,65 @@ export async function loadCurrentMemberships(
   evaluated: readonly string[],
   readOnly: readonly { id: string; names: readonly string[] }[],
 ): Promise<void> {
-  const wanted = new Set(evaluated);
-  const namesOf = new Map(readOnly.map((a) => [a.id, a.names]));
-  if (wanted.size === 0 && namesOf.size === 0) return;
+  if (evaluated.length === 0 && readOnly.length === 0) return;
+  if (memberships.entryRows) await loadHeldRows(connection, memberships, sandboxId, evaluated, readOnly);
+  else await appendHeld(connection, pages(memberships, sandboxId), new Set(evaluated), new Map(readOnly.map((a) => [a.id, a.names])));
+}
+
+/** The stored rows of held memberships while a job loads them. */
+const HELD_ROWS = 'job_held_rows';
+
+/** The store's rows appended as they are, their entries decoded by DuckDB into the job's tables. */
+async function loadHeldRows(
+  connection: DuckDBConnection,
+  memberships: MembershipStore,
+  sandboxId: string,
+  evaluated: readonly string[],
+  readOnly: readonly { id: string; names: readonly string[] }[],
+): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${HELD_ROWS} (profile_id VARCHAR NOT NULL, entries VARCHAR NOT NULL)`);
+  const appender = await connection.createAppender(HELD_ROWS);
+  try {
+    let after: string | undefined;
+    for (;;) {
+      const rows = await memberships.entryRows!(sandboxId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
+      if (rows.length === 0) break;
+      for (const [profileId, entries] of rows) {
+        appender.appendVarchar(profileId);
+        appender.appendVarchar(entries);
+        appender.endRow();
+      }
+      after = rows[rows.length - 1][0];
+      await nextTurn();
+    }
+  } finally {
+    appender.closeSync();
+  }
+  const ids = (values: readonly string[]) => (values.length > 0 ? values.map(sqlString).join(', ') : 'NULL');
+  const names = readOnly.flatMap((a) => a.names.map((name) => `(${sqlString(a.id)}, ${sqlString(name)})`));
+  await connection.run(`CREATE OR REPLACE TEMP TABLE job_held_entries AS
+    SELECT * FROM (${heldEntriesSql(HELD_ROWS)}) WHERE status_code <> 2 AND audience_id IN (${ids([...evaluated, ...readOnly.map((a) => a.id)])})`);
+  await connection.run(`INSERT INTO ${JOB_TABLES.current}
+    SELECT audience_id, profile_id, CASE status_code WHEN 0 THEN 'realized' ELSE 'existing' END, lqt FROM job_held_entries WHERE audience_id IN (${ids(evaluated)})`);
+  if (names.length > 0) {
+    await connection.run(`INSERT INTO ${PQL_TABLES.segmentMembers}
+      SELECT e.profile_id, n.name FROM job_held_entries e JOIN (VALUES ${names.join(', ')}) n(audience_id, name) USING (audience_id)`);
+  }
+  await connection.run(`DROP TABLE job_held_entries`);
+  await connection.run(`DROP TABLE ${HELD_ROWS}`);
+}
+
+/** Appends memberships to the job's tables: current ones of evaluated audiences, and those read through inSegment under each name. */
+async function appendHeld(
+  connection: DuckDBConnection,
+  pages: AsyncIterable<readonly Membership[]>,
+  wanted: ReadonlySet<string>,
+  namesOf: ReadonlyMap<string, readonly string[]>,
+): Promise<void> {
   const current = await connection.createAppender(JOB_TABLES.current);
   const segments = await connection.createAppender(PQL_TABLES.segmentMembers);
   try {
-    for await (const page of pages(memberships, sandboxId)) {
+    for await (const page of pages) {
       for (const m of page) {
         if (m.status === 'exited') continue;
         if (wanted.has(m.audienceId)) {

@@ -18,6 +18,7 @@
 import { multiRowWriter } from '../../storage/multi-row.ts';
 import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { MembershipBulkWriter } from './bulk-writer.ts';
+import type { EntryRow } from './held-entries.ts';
 import type { MembershipBatch, MembershipColumns } from './membership-batch.ts';
 import type { Membership, MembershipStatus, MembershipStore } from './store.ts';
 
@@ -262,6 +263,13 @@ export class SqliteMembershipStore implements MembershipStore {
        ORDER BY profile_id LIMIT ?`,
     ).all(path, sandboxId, options.afterProfileId ?? '', path, entryPath(audienceId, '[0]'), ...statuses.map((s) => CODE_OF[s]), options.limit) as { profile_id: string; entry: string }[];
     return rows.map((r) => membershipOf(r.profile_id, audienceId, JSON.parse(r.entry) as Entry));
+  }
+
+  async entryRows(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<readonly EntryRow[]> {
+    // Its own statement text: `raw` changes the cached statement for good.
+    return prepared(this.db, 'SELECT profile_id, memberships AS entries FROM profile_memberships WHERE sandbox_id = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
+      .raw()
+      .all(sandboxId, options.afterProfileId ?? '', options.limit) as EntryRow[];
   }
 
   async byProfile(sandboxId: string, options: { limit: number; afterProfileId?: string }) {

@@ -1,4 +1,5 @@
 /** Storage interface of audience memberships; the embedded implementation is `sqlite-store.ts`. */
+import type { EntryRow } from './held-entries.ts';
 import type { MembershipBatch } from './membership-batch.ts';
 
 export type MembershipStatus = 'realized' | 'existing' | 'exited';
@@ -28,6 +29,12 @@ export interface MembershipStore {
    * baseline), where `members` would pass once per audience.
    */
   byProfile(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<Membership[]>;
+  /**
+   * `byProfile`'s pages as the store holds them, for a reader in bulk (a batch job's baseline):
+   * each profile's id and the JSON text of its entries (held-entries.ts). Stores without a text
+   * form of their entries leave it out and are read by `byProfile`.
+   */
+  entryRows?(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<readonly EntryRow[]>;
   put(sandboxId: string, memberships: readonly Membership[]): Promise<void>;
   /** `put` of a batch job's memberships, held as columns (membership-batch.ts). */
   putBatch(sandboxId: string, batch: MembershipBatch): Promise<void>;
