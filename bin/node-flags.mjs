@@ -1,6 +1,7 @@
 // The Node flags Meridian's server runs with: `npm start` (package.json, written out there; a test
-// keeps it the same), the `meridian` command (bin/meridian.js) and the benchmarks' server
-// processes (bench/lib/server-process.ts) all pass these.
+// keeps it the same), the `meridian` command (bin/meridian.js), the benchmarks' server processes
+// (bench/lib/server-process.ts) and `npm run bench` itself, whose in-process benchmarks run the
+// server's components, all pass these.
 //
 // --max-semi-space-size=64: a young generation of up to 64 MB per semi-space (V8's default tops
 // out at 16 MB on 64-bit). A batched ingest request holds ~100 parsed events until its group
