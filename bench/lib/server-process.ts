@@ -11,7 +11,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { formatInteger } from './stats.ts';
-import { SERVER_NODE_FLAGS } from '../../bin/node-flags.mjs';
 import { fileURLToPath } from 'node:url';
 import { LONG_GC_PAUSE_MS, type ChildMessage, type GcTotals, type ParentMessage, type ProcessUsage } from '../servers/protocol.ts';
 
@@ -212,8 +211,7 @@ function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: 
 export async function startServerProcess(script: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const child = fork(entry, [], {
-    // As `npm start` runs the server: its Node flags (bin/node-flags.mjs), baselines included.
-    execArgv: [...SERVER_NODE_FLAGS, '--import', import.meta.resolve('meridian/loader'), ...profilingArgs()],
+    execArgv: ['--import', import.meta.resolve('meridian/loader'), ...profilingArgs()],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
