@@ -15,7 +15,7 @@ import type { ProfileService } from '../../profile/service.ts';
 import { PQL_TABLES, appendProfileRows } from '../sql/input-layout.ts';
 import type { XdmEvent } from '../pql/cases.ts';
 import type { Membership, MembershipStore } from '../memberships/store.ts';
-import { heldEntriesSql } from '../memberships/held-entries.ts';
+import { heldEntriesSql, type EntryRow } from '../memberships/held-entries.ts';
 import { sqlString } from '../sql/sql-text.ts';
 import type { InputFields } from '../sql/input-fields.ts';
 import { PROFILE_FIELDS_TABLE } from '../sql/profile-fields.ts';
@@ -149,8 +149,14 @@ export async function loadCurrentMemberships(
   readOnly: readonly { id: string; names: readonly string[] }[],
 ): Promise<void> {
   if (evaluated.length === 0 && readOnly.length === 0) return;
-  if (memberships.entryRows) await loadHeldRows(connection, memberships, sandboxId, evaluated, readOnly);
-  else await appendHeld(connection, pages(memberships, sandboxId), new Set(evaluated), new Map(readOnly.map((a) => [a.id, a.names])));
+  const { entryRows } = memberships;
+  if (entryRows) {
+    const rows = byPage((after) => entryRows.call(memberships, sandboxId, { limit: MEMBERSHIP_PAGE, ...after }), (row) => row[0]);
+    await loadHeldRows(connection, rows, evaluated, readOnly);
+  } else {
+    const held = byPage((after) => memberships.byProfile(sandboxId, { limit: MEMBERSHIP_PAGE, ...after }), (m) => m.profileId);
+    await appendHeld(connection, held, new Set(evaluated), new Map(readOnly.map((a) => [a.id, a.names])));
+  }
 }
 
 /** The stored rows of held memberships while a job loads them. */
@@ -159,25 +165,19 @@ const HELD_ROWS = 'job_held_rows';
 /** The store's rows appended as they are, their entries decoded by DuckDB into the job's tables. */
 async function loadHeldRows(
   connection: DuckDBConnection,
-  memberships: MembershipStore,
-  sandboxId: string,
+  pages: AsyncIterable<readonly EntryRow[]>,
   evaluated: readonly string[],
   readOnly: readonly { id: string; names: readonly string[] }[],
 ): Promise<void> {
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${HELD_ROWS} (profile_id VARCHAR NOT NULL, entries VARCHAR NOT NULL)`);
   const appender = await connection.createAppender(HELD_ROWS);
   try {
-    let after: string | undefined;
-    for (;;) {
-      const rows = await memberships.entryRows!(sandboxId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
-      if (rows.length === 0) break;
-      for (const [profileId, entries] of rows) {
+    for await (const page of pages) {
+      for (const [profileId, entries] of page) {
         appender.appendVarchar(profileId);
         appender.appendVarchar(entries);
         appender.endRow();
       }
-      after = rows[rows.length - 1][0];
-      await nextTurn();
     }
   } finally {
     appender.closeSync();
@@ -229,14 +229,17 @@ async function appendHeld(
   }
 }
 
-/** Every membership of the sandbox, page by page of profiles, with an event-loop turn between pages. */
-async function* pages(memberships: MembershipStore, sandboxId: string) {
-  let after: string | undefined;
+/**
+ * A sandbox read page by page of profiles (`read` given where the last page ended), with an
+ * event-loop turn between pages.
+ */
+async function* byPage<T>(read: (after: { afterProfileId?: string }) => Promise<readonly T[]>, profileOf: (item: T) => string): AsyncGenerator<readonly T[]> {
+  let after: { afterProfileId?: string } = {};
   for (;;) {
-    const page = await memberships.byProfile(sandboxId, { limit: MEMBERSHIP_PAGE, ...(after !== undefined ? { afterProfileId: after } : {}) });
+    const page = await read(after);
     if (page.length === 0) return;
     yield page;
-    after = page[page.length - 1].profileId;
+    after = { afterProfileId: profileOf(page[page.length - 1]) };
     await nextTurn();
   }
 }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTimestamp } from '../pql/time.ts';
-import { openPqlDatabase } from './test-support.ts';
+import { openPqlDatabase, type PqlDatabase } from './test-support.ts';
 
 const TEXTS = [
   '2025-06-18T15:00:00Z',
@@ -42,17 +42,22 @@ const TEXTS = [
   '',
 ];
 
+/** A table `texts (i, <column>)` of the texts by index. */
+async function textsTable(connection: PqlDatabase['connection'], column: string, texts: readonly string[]): Promise<void> {
+  await connection.run(`CREATE TABLE texts (i INTEGER, ${column})`);
+  const appender = await connection.createAppender('texts');
+  texts.forEach((text, i) => {
+    appender.appendInteger(i);
+    appender.appendVarchar(text);
+    appender.endRow();
+  });
+  appender.closeSync();
+}
+
 test('pql_ts reads each text as parseTimestamp does, fast path or not', async () => {
   const db = await openPqlDatabase();
   try {
-    await db.connection.run('CREATE TABLE texts (i INTEGER, s VARCHAR)');
-    const appender = await db.connection.createAppender('texts');
-    TEXTS.forEach((text, i) => {
-      appender.appendInteger(i);
-      appender.appendVarchar(text);
-      appender.endRow();
-    });
-    appender.closeSync();
+    await textsTable(db.connection, 's VARCHAR', TEXTS);
     const reader = await db.connection.runAndReadAll('SELECT i, pql_ts(s) FROM texts UNION ALL SELECT -1, pql_ts(NULL) ORDER BY i');
     const read = new Map(reader.getRows().map(([i, ms]) => [Number(i), ms === null ? null : Number(ms)]));
     assert.equal(read.get(-1), null, 'null reads as null');
@@ -73,14 +78,7 @@ const JSON_TEXTS = [
 test('the column typings read every JSON value as the general ones do', async () => {
   const db = await openPqlDatabase();
   try {
-    await db.connection.run('CREATE TABLE texts (i INTEGER, j JSON)');
-    const appender = await db.connection.createAppender('texts');
-    JSON_TEXTS.forEach((text, i) => {
-      appender.appendInteger(i);
-      appender.appendVarchar(text);
-      appender.endRow();
-    });
-    appender.closeSync();
+    await textsTable(db.connection, 'j JSON', JSON_TEXTS);
     const reader = await db.connection.runAndReadAll(`SELECT i,
         pql_str(j) IS NOT DISTINCT FROM pql_col_str(j),
         pql_num(j) IS NOT DISTINCT FROM pql_col_num(j) OR (isnan(pql_num(j)) AND isnan(pql_col_num(j))),
