@@ -96,17 +96,17 @@ async function generate(connection: Awaited<ReturnType<typeof openPqlDatabase>>[
 
 /**
  * A second job a day after the first, over the same generated people in a fresh DuckDB database
- * (a job's own): the memberships the first wrote are read back from the store as the job service
- * reads them (`loadCurrentMemberships`), the input prepared, the audiences evaluated at the new
+ * (a job's own): the memberships the first wrote are read back through the job store as the job
+ * service reads them (`loadCurrentMemberships`), the input prepared, the audiences evaluated at the new
  * instant and the transitions written. The generation is not timed.
  */
-async function runAgain(profiles: number, jobStore: MembershipStore, memberships: MembershipStore, audiences: readonly BatchAudience[], connections: number) {
+async function runAgain(profiles: number, jobStore: MembershipStore, audiences: readonly BatchAudience[], connections: number) {
   const db = await openPqlDatabase({ threads: '2', preserve_insertion_order: 'false' });
   try {
     await generate(db.connection, profiles);
     const now = NOW + 24 * 3600_000;
     const started = performance.now();
-    await loadCurrentMemberships(db.connection, memberships, 'sbx_bench', audiences.map((a) => a.id), []);
+    await loadCurrentMemberships(db.connection, jobStore, 'sbx_bench', audiences.map((a) => a.id), []);
     const loaded = performance.now();
     const fields = inputFieldsFor(audiences.map((a) => ({ ast: a.ast, now })));
     await prepareJobInput(db.connection, fields);
@@ -182,7 +182,7 @@ export async function runPqlBatch(): Promise<BenchmarkReport> {
     if (stored !== result.written) throw new Error(`wrote ${result.written} memberships but ${stored} are stored`);
     // The next day's job over the same people: it first reads the memberships held (the baseline
     // of its transitions) from the store, as a scheduled job does, and writes only what changed.
-    const second = await runAgain(profiles, jobStore, memberships, audiences, extra.length + 1);
+    const second = await runAgain(profiles, jobStore, audiences, extra.length + 1);
     const perAudience = result.counts.map((c, i) => `#${i} ${formatInteger(c.total)}`).join(', ');
     say(NAME, `members per audience: ${perAudience}`);
     return {

@@ -123,21 +123,18 @@ export class MembershipOutbox {
   private write(sandboxId: string, changes: readonly Membership[]): void {
     const prepared = this.prepare(sandboxId, changes);
     if (!prepared) return;
+    for (const c of changes) this.queued.add(c);
     this.pending = prepared;
     this.writeRows(prepared.rows);
   }
 
-  /**
-   * The outbox rows of the changes (none when no streaming activation takes them), the changes
-   * marked as queued with them.
-   */
+  /** The outbox rows of the changes: none when no streaming activation takes them. */
   private prepare(sandboxId: string, changes: readonly Membership[]): { activations: ActivationService; outbox: StreamingOutbox; rows: OutboxRows } | undefined {
     const activations = this.activations();
     if (!activations || changes.length === 0) return undefined;
     const outbox = activations.streamingOutbox(sandboxId, changes);
     // No streaming activation takes them: announcing them will find none either.
     if (outbox.items.length === 0) return undefined;
-    for (const c of changes) this.queued.add(c);
     return { activations, outbox, rows: { runs: outbox.runs, items: outbox.items } };
   }
 

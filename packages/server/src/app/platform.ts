@@ -215,8 +215,7 @@ export async function openPlatform(config: Readonly<Config>, options: PlatformOp
   });
   const externalAudienceStore = new SqliteExternalAudienceStore(db);
   const audiences = new AudienceService(withExternalAudiences(new SqliteAudienceStore(db), externalAudienceStore), schemas, profiles);
-  // A batch job's membership writes run on a thread of their own (memberships/bulk-writer.ts).
-  // Large puts (a job's batches) are written on a thread of their own, with their outbox rows (membership-outbox.ts).
+  // A batch job's large puts run on a thread of their own (memberships/bulk-writer.ts), with their outbox rows (membership-outbox.ts).
   const memberships = new SqliteMembershipStore(db, new MembershipBulkWriter({ databasePath: dbPath, durability: config.durability, writeGate: writeGate.cells, module: OUTBOX_WRITER_MODULE }));
   const clock = options.clock ?? systemClock;
   const dueTimes = new SqliteDueStore(db);

@@ -21,8 +21,9 @@ export type EntryRow = readonly [profileId: string, entries: string];
  * (profile_id, audience_id, status_code, lqt), status codes 0 realized, 1 existing, 2 exited.
  */
 export function heldEntriesSql(rows: string): string {
-  return `SELECT profile_id, pql_entry.key AS audience_id,
-      CASE WHEN starts_with(pql_entry.value, '[') THEN CAST(split_part(pql_entry.value[2:-2], ',', 1) AS INTEGER) ELSE 0 END AS status_code,
-      CAST(CAST(CASE WHEN starts_with(pql_entry.value, '[') THEN split_part(pql_entry.value[2:-2], ',', 2) ELSE pql_entry.value END AS DOUBLE) AS BIGINT) AS lqt
-    FROM (SELECT profile_id, unnest(map_entries(CAST(CAST(entries AS JSON) AS MAP(VARCHAR, VARCHAR)))) AS pql_entry FROM ${rows})`;
+  // An entry's value is its time alone (realized) or `[code,time,updated?]`: as [code, time] text parts.
+  return `SELECT profile_id, audience_id, CAST(pql_parts[1] AS INTEGER) AS status_code, CAST(CAST(pql_parts[2] AS DOUBLE) AS BIGINT) AS lqt
+    FROM (SELECT profile_id, pql_entry.key AS audience_id,
+        CASE WHEN starts_with(pql_entry.value, '[') THEN string_split(pql_entry.value[2:-2], ',') ELSE ['0', pql_entry.value] END AS pql_parts
+      FROM (SELECT profile_id, unnest(map_entries(CAST(CAST(entries AS JSON) AS MAP(VARCHAR, VARCHAR)))) AS pql_entry FROM ${rows}))`;
 }

@@ -37,7 +37,7 @@ test('a batch holds its memberships as columns and makes memberships and changes
   assert.equal(batch.length, n, 'a refused membership is not kept');
 });
 
-test("a batch's columns name each of its profiles once and give the rows its memberships give", () => {
+test("a batch's columns give the rows its memberships give", () => {
   const profileIds = Array.from({ length: 50 }, (_, k) => `prs_${String(k).padStart(3, '0')}`);
   const audienceIds = ['aud_a', 'aud_b', 'aud_c'];
   // As a job sends them: ordered by profile key, then audience; every status; times before now.
@@ -48,7 +48,6 @@ test("a batch's columns name each of its profiles once and give the rows its mem
   for (const [a, key, status] of [[0, 9, 0], [1, 4, 2], [2, 9, 1], [0, 4, 0], [1, 30, 0], [0, 9, 2], [2, 2, 0]] as const) scattered.push(a, key, status, now - key);
   for (const batch of [sorted, scattered]) {
     const columns = batch.columns();
-    assert.equal(new Set(columns.profileIds).size, columns.profileIds.length, 'each profile once');
     assert.equal(columns.profiles.length, batch.length);
     const rows = (flat: readonly string[]) => {
       // A profile's rows merge as the write merges them (json_patch: later entries replace earlier ones).
@@ -58,6 +57,6 @@ test("a batch's columns name each of its profiles once and give the rows its mem
     };
     assert.deepEqual(rows(profileRowsOfColumns(columns)), rows(profileRowsOf(batch.memberships())));
   }
-  assert.deepEqual(scattered.columns().profileIds, ['prs_009', 'prs_004', 'prs_030', 'prs_002']);
-  assert.equal(profileRowsOfColumns(sorted.columns()).length / 2, sorted.columns().profileIds.length, 'in key order, one row per profile');
+  const sortedProfiles = new Set(sorted.memberships().map((m) => m.profileId));
+  assert.equal(profileRowsOfColumns(sorted.columns()).length / 2, sortedProfiles.size, 'in key order, one row per profile');
 });

@@ -23,9 +23,9 @@ export const STATUS_BY_CODE: readonly MembershipStatus[] = ['realized', 'existin
 const EXISTING = 1;
 
 /**
- * A batch as plain columns: row `i` is audience `audienceIds[audiences[i]]`,
- * profile `profileIds[profiles[i]]` (the batch's profiles only, each once), status code
- * `statuses[i]`, qualification time `times[i]`; every entry updated at `now`.
+ * A batch as plain columns: row `i` is audience `audienceIds[audiences[i]]`, profile
+ * `profileIds[profiles[i]]` (ids by code and by key), status code `statuses[i]`, qualification
+ * time `times[i]`; every entry updated at `now`.
  */
 export interface MembershipColumns {
   audienceIds: readonly string[];
@@ -86,39 +86,14 @@ export class MembershipBatch {
     return out;
   }
 
-  /** The batch as columns, its profiles numbered in the order met (views of its arrays: read them before the next push). */
+  /** The batch as columns: views of its arrays (read them before the next push). */
   columns(): MembershipColumns {
     const n = this.length;
-    const profiles = new Int32Array(n);
-    const profileIds: string[] = [];
-    // A job's batches arrive ordered by profile key: a key above every one met is new. Out of
-    // order, the keys met so far are looked up.
-    const keys: number[] = [];
-    let byKey: Map<number, number> | undefined;
-    let maxKey = -1;
-    let lastKey = -1;
-    let lastIndex = -1;
-    for (let i = 0; i < n; i++) {
-      const key = this.profiles[i];
-      if (key !== lastKey) {
-        let index = key > maxKey ? undefined : (byKey ??= new Map(keys.map((k, j) => [k, j]))).get(key);
-        if (index === undefined) {
-          index = keys.length;
-          keys.push(key);
-          profileIds.push(this.profileIds[key]);
-          byKey?.set(key, index);
-          if (key > maxKey) maxKey = key;
-        }
-        lastKey = key;
-        lastIndex = index;
-      }
-      profiles[i] = lastIndex;
-    }
     return {
       audienceIds: this.audienceIds,
-      profileIds,
+      profileIds: this.profileIds,
       audiences: this.audiences.subarray(0, n),
-      profiles,
+      profiles: this.profiles.subarray(0, n),
       statuses: this.statuses.subarray(0, n),
       times: this.times.subarray(0, n),
       now: this.now,

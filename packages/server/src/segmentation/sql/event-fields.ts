@@ -13,18 +13,16 @@
  *   await gatherEventLists(connection, events);  // events are STRUCT(ts_ms, event_type, f0 JSON)
  */
 import { PathSlots } from './path-slots.ts';
+import { COLUMN_TYPINGS } from './prelude.ts';
 import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
-/**
- * How a field of the event STRUCT reads the path's JSON value (the column `pql_v<slot>` of
- * `eventsWithValues`), and its SQL type: the `pql_col_*` forms of `pql_str`... (sql/prelude.ts).
- */
+/** How a field of the event STRUCT reads the path's JSON value (the column `pql_v<slot>` of `eventsWithValues`), and its SQL type. */
 const READS = {
   f: { type: 'JSON', of: (json: string) => json },
-  s: { type: 'VARCHAR', of: (json: string) => `pql_col_str(${json})` },
-  n: { type: 'DOUBLE', of: (json: string) => `pql_col_num(${json})` },
-  b: { type: 'BOOLEAN', of: (json: string) => `pql_col_bool(${json})` },
-  t: { type: 'BIGINT', of: (json: string) => `pql_col_time(${json})` },
+  s: { type: 'VARCHAR', of: (json: string) => `${COLUMN_TYPINGS.s}(${json})` },
+  n: { type: 'DOUBLE', of: (json: string) => `${COLUMN_TYPINGS.n}(${json})` },
+  b: { type: 'BOOLEAN', of: (json: string) => `${COLUMN_TYPINGS.b}(${json})` },
+  t: { type: 'BIGINT', of: (json: string) => `${COLUMN_TYPINGS.t}(${json})` },
 } as const;
 
 type Read = keyof typeof READS;
@@ -53,8 +51,9 @@ export class EventFields {
 
   /**
    * `fields` of the body of `event` (a STRUCT of the lists): its JSON value (`f3`) and its typed
-   * reads (`n3`, the number `pql_num(f3)` would read, `s3`, `b3`, `t3`), each a field computed once at gathering. Reading
-   * `sql` or a typed read is what asks for the field, so a price only summed costs one DOUBLE.
+   * reads (`n3`, the number `pql_num(f3)` would read, `s3`, `b3`, `t3`), each a field computed
+   * once at gathering. Reading `sql` or a typed read is what asks for the field, so a price only
+   * summed costs one DOUBLE.
    */
   value(event: string, fields: readonly string[]): SqlValue {
     const slot = this.slots.slotOf(fields);
@@ -119,5 +118,4 @@ export class EventFields {
   private usedSlots(): number[] {
     return [...new Set([...this.columns.values()].map((c) => c.slot))].sort((a, b) => a - b);
   }
-
 }

@@ -21,6 +21,12 @@ const ISO_SECONDS = '%Y-%m-%dT%H:%M:%SZ';
 const ISO_MILLIS = '%Y-%m-%dT%H:%M:%S.%gZ';
 const int = (part: string) => `coalesce(TRY_CAST(nullif(${part}, '') AS BIGINT), 0)`;
 
+/**
+ * The macros that type a column's JSON value, by read (`s`tring, `n`umber, `b`oolean, `t`ime): what
+ * the fields a job extracts use (profile-fields.ts, event-fields.ts).
+ */
+export const COLUMN_TYPINGS = { s: 'pql_col_str', n: 'pql_col_num', b: 'pql_col_bool', t: 'pql_col_time' } as const;
+
 /** Every macro, in dependency order. */
 export const PQL_SQL_PRELUDE: readonly string[] = [
   // value typing: a JSON value of another type (or JSON null, or SQL NULL) reads as NULL

@@ -14,18 +14,19 @@
  */
 import { PQL_TABLES } from './input-layout.ts';
 import { PathSlots } from './path-slots.ts';
+import { COLUMN_TYPINGS } from './prelude.ts';
 import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
 /** The table of extracted attributes, one row per row of `pql_profiles`; compiled audiences read it as `p`. */
 export const PROFILE_FIELDS_TABLE = 'pql_profile_fields';
 
-/** How a column reads the path's JSON value, the column `a<slot>` (the `pql_col_*` forms of `pql_str`... : sql/prelude.ts). */
+/** How a column reads the path's JSON value, the column `a<slot>`. */
 const READS = {
   a: (json: string) => json,
-  s: (json: string) => `pql_col_str(${json})`,
-  n: (json: string) => `pql_col_num(${json})`,
-  b: (json: string) => `pql_col_bool(${json})`,
-  t: (json: string) => `pql_col_time(${json})`,
+  s: (json: string) => `${COLUMN_TYPINGS.s}(${json})`,
+  n: (json: string) => `${COLUMN_TYPINGS.n}(${json})`,
+  b: (json: string) => `${COLUMN_TYPINGS.b}(${json})`,
+  t: (json: string) => `${COLUMN_TYPINGS.t}(${json})`,
 } as const;
 
 type Read = keyof typeof READS;
