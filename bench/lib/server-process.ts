@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { formatInteger } from './stats.ts';
+import { SERVER_NODE_FLAGS } from '../../bin/node-flags.mjs';
 import { fileURLToPath } from 'node:url';
 import { LONG_GC_PAUSE_MS, type ChildMessage, type GcTotals, type ParentMessage, type ProcessUsage } from '../servers/protocol.ts';
 
@@ -211,7 +212,8 @@ function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: 
 export async function startServerProcess(script: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const entry = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const child = fork(entry, [], {
-    execArgv: ['--import', import.meta.resolve('meridian/loader'), ...profilingArgs()],
+    // As `npm start` runs the server: its Node flags (bin/node-flags.mjs), baselines included.
+    execArgv: [...SERVER_NODE_FLAGS, '--import', import.meta.resolve('meridian/loader'), ...profilingArgs()],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
