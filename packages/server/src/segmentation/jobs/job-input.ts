@@ -149,9 +149,9 @@ export async function loadCurrentMemberships(
   readOnly: readonly { id: string; names: readonly string[] }[],
 ): Promise<void> {
   if (evaluated.length === 0 && readOnly.length === 0) return;
-  const { entryRows } = memberships;
+  const entryRows = memberships.entryRows?.bind(memberships);
   if (entryRows) {
-    const rows = byPage((after) => entryRows.call(memberships, sandboxId, { limit: MEMBERSHIP_PAGE, ...after }), (row) => row[0]);
+    const rows = byPage((after) => entryRows(sandboxId, { limit: MEMBERSHIP_PAGE, ...after }), (row) => row[0]);
     await loadHeldRows(connection, rows, evaluated, readOnly);
   } else {
     const held = byPage((after) => memberships.byProfile(sandboxId, { limit: MEMBERSHIP_PAGE, ...after }), (m) => m.profileId);

@@ -13,16 +13,16 @@
  *   await gatherEventLists(connection, events);  // events are STRUCT(ts_ms, event_type, f0 JSON)
  */
 import { PathSlots } from './path-slots.ts';
-import { COLUMN_TYPINGS } from './prelude.ts';
+import { TYPED_COLUMN } from './prelude.ts';
 import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
 /** How a field of the event STRUCT reads the path's JSON value (the column `pql_v<slot>` of `eventsWithValues`), and its SQL type. */
 const READS = {
   f: { type: 'JSON', of: (json: string) => json },
-  s: { type: 'VARCHAR', of: (json: string) => `${COLUMN_TYPINGS.s}(${json})` },
-  n: { type: 'DOUBLE', of: (json: string) => `${COLUMN_TYPINGS.n}(${json})` },
-  b: { type: 'BOOLEAN', of: (json: string) => `${COLUMN_TYPINGS.b}(${json})` },
-  t: { type: 'BIGINT', of: (json: string) => `${COLUMN_TYPINGS.t}(${json})` },
+  s: { type: 'VARCHAR', of: TYPED_COLUMN.s },
+  n: { type: 'DOUBLE', of: TYPED_COLUMN.n },
+  b: { type: 'BOOLEAN', of: TYPED_COLUMN.b },
+  t: { type: 'BIGINT', of: TYPED_COLUMN.t },
 } as const;
 
 type Read = keyof typeof READS;

@@ -22,10 +22,15 @@ const ISO_MILLIS = '%Y-%m-%dT%H:%M:%S.%gZ';
 const int = (part: string) => `coalesce(TRY_CAST(nullif(${part}, '') AS BIGINT), 0)`;
 
 /**
- * The macros that type a column's JSON value, by read (`s`tring, `n`umber, `b`oolean, `t`ime): what
- * the fields a job extracts use (profile-fields.ts, event-fields.ts).
+ * A column's JSON value typed by the `pql_col_*` macros below, by read (`s`tring, `n`umber,
+ * `b`oolean, `t`ime): how the fields a job extracts are read (profile-fields.ts, event-fields.ts).
  */
-export const COLUMN_TYPINGS = { s: 'pql_col_str', n: 'pql_col_num', b: 'pql_col_bool', t: 'pql_col_time' } as const;
+export const TYPED_COLUMN = {
+  s: (json: string) => `pql_col_str(${json})`,
+  n: (json: string) => `pql_col_num(${json})`,
+  b: (json: string) => `pql_col_bool(${json})`,
+  t: (json: string) => `pql_col_time(${json})`,
+} as const;
 
 /** Every macro, in dependency order. */
 export const PQL_SQL_PRELUDE: readonly string[] = [

@@ -14,20 +14,14 @@
  */
 import { PQL_TABLES } from './input-layout.ts';
 import { PathSlots } from './path-slots.ts';
-import { COLUMN_TYPINGS } from './prelude.ts';
+import { TYPED_COLUMN } from './prelude.ts';
 import { withLazySql, type SqlValue, type TypedReads } from './values.ts';
 
 /** The table of extracted attributes, one row per row of `pql_profiles`; compiled audiences read it as `p`. */
 export const PROFILE_FIELDS_TABLE = 'pql_profile_fields';
 
 /** How a column reads the path's JSON value, the column `a<slot>`. */
-const READS = {
-  a: (json: string) => json,
-  s: (json: string) => `${COLUMN_TYPINGS.s}(${json})`,
-  n: (json: string) => `${COLUMN_TYPINGS.n}(${json})`,
-  b: (json: string) => `${COLUMN_TYPINGS.b}(${json})`,
-  t: (json: string) => `${COLUMN_TYPINGS.t}(${json})`,
-} as const;
+const READS = { a: (json: string) => json, ...TYPED_COLUMN } as const;
 
 type Read = keyof typeof READS;
 
