@@ -1,6 +1,6 @@
 /** Embedded (SQLite) implementation of the activation store. */
 import { multiRowWriter } from '../storage/multi-row.ts';
-import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { DeadLetter, Run, RunKind, RunStatus } from './model.ts';
 import type { ActivationStore, Job, NewOutboxItem, OutboxItem, RunCounts, StoredActivation, StoredDestination } from './store.ts';
 
@@ -288,7 +288,7 @@ export class SqliteActivationStore implements ActivationStore {
   }
 
   async listRuns(sandboxId: string, activationId: string, limit: number) {
-    const rows = prepared(this.db, 'SELECT * FROM act_runs WHERE sandbox_id = ? AND activation_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(
+    const rows = prepared(this.db, `SELECT * FROM act_runs WHERE sandbox_id = ? AND activation_id = ? ORDER BY started_at DESC, rowid DESC ${boundLimit()}`).all(
       sandboxId,
       activationId,
       limit,
@@ -337,7 +337,7 @@ export class SqliteActivationStore implements ActivationStore {
   }
 
   async due(activationId: string, now: number, limit: number) {
-    const rows = prepared(this.db, 'SELECT * FROM act_outbox INDEXED BY act_outbox_due WHERE activation_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?').all(
+    const rows = prepared(this.db, `SELECT * FROM act_outbox INDEXED BY act_outbox_due WHERE activation_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq ${boundLimit()}`).all(
       activationId,
       now,
       limit,
@@ -381,7 +381,7 @@ export class SqliteActivationStore implements ActivationStore {
   }
 
   async listDeadLetters(sandboxId: string, activationId: string, limit: number, afterId = 0) {
-    const rows = prepared(this.db, 'SELECT * FROM act_dead_letters WHERE sandbox_id = ? AND activation_id = ? AND id > ? ORDER BY id LIMIT ?').all(
+    const rows = prepared(this.db, `SELECT * FROM act_dead_letters WHERE sandbox_id = ? AND activation_id = ? AND id > ? ORDER BY id ${boundLimit()}`).all(
       sandboxId,
       activationId,
       afterId,

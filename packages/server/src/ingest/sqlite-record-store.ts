@@ -1,6 +1,6 @@
 /** Embedded (SQLite, WAL) implementation of the record log. A 2xx is sent only after commit. */
 import type { Statement } from 'better-sqlite3';
-import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { FieldError } from '../errors.ts';
 import type { AppendResult, NewRecord, NewRejection, RawStoredRecord, RecordStore, StoredRecord, StoredRejection } from './record-store.ts';
 
@@ -171,13 +171,13 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   async readAfter(seq: number, limit: number) {
-    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true).all(seq, limit) as RecordTuple<string>[];
+    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, body FROM records WHERE seq > ? ORDER BY seq ${boundLimit()}`).raw(true).all(seq, limit) as RecordTuple<string>[];
     return rows.map((r): StoredRecord => recordFromTuple(r));
   }
 
   async readRawAfter(seq: number, limit: number) {
     // CAST to BLOB hands over the stored UTF-8 bytes as they are: no decoding into a string.
-    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, CAST(body AS BLOB) FROM records WHERE seq > ? ORDER BY seq LIMIT ?`)
+    const rows = prepared(this.db, `SELECT ${TUPLE_COLUMNS}, CAST(body AS BLOB) FROM records WHERE seq > ? ORDER BY seq ${boundLimit()}`)
       .raw(true)
       .all(seq, limit) as RecordTuple<Uint8Array>[];
     return rows.map((r): RawStoredRecord => recordFromTuple(r));
@@ -211,7 +211,7 @@ export class SqliteRecordStore implements RecordStore {
         this.db,
         `SELECT ${TUPLE_COLUMNS}, body FROM records WHERE sandbox_id = @sandboxId AND dataset_id = @datasetId
            AND (@before IS NULL OR seq < @before) AND (@batchId IS NULL OR batch_id = @batchId)
-         ORDER BY seq DESC LIMIT @limit`,
+         ORDER BY seq DESC ${boundLimit('@limit')}`,
       )
       .raw(true)
       .all({ sandboxId, datasetId, before: o.beforeSeq ?? null, batchId: o.batchId ?? null, limit: o.limit }) as RecordTuple<string>[];
@@ -223,7 +223,7 @@ export class SqliteRecordStore implements RecordStore {
         this.db,
         `SELECT * FROM rejected_records WHERE sandbox_id = @sandboxId
            AND (@datasetId IS NULL OR dataset_id = @datasetId) AND (@batchId IS NULL OR batch_id = @batchId)
-           AND id > @afterId ORDER BY id LIMIT @limit`,
+           AND id > @afterId ORDER BY id ${boundLimit('@limit')}`,
       )
       .all({ sandboxId, datasetId: f.datasetId ?? null, batchId: f.batchId ?? null, afterId: f.afterId ?? 0, limit: f.limit }) as RejectionRow[];
     return rows.map(rejectionFromRow);

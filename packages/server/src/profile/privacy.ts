@@ -16,7 +16,7 @@ import type { IdentityService } from '../identity/service.ts';
 import type { RecordStore } from '../ingest/record-store.ts';
 import { newId } from '../storage/ids.ts';
 import type { JsonObject } from '../storage/json.ts';
-import { migrate, type SqliteDatabase } from '../storage/sqlite.ts';
+import { boundLimit, migrate, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { ProfileService } from './service.ts';
 import type { ProfileStore } from './store.ts';
 
@@ -107,7 +107,7 @@ export class PrivacyService {
   }
 
   list(sandboxId: string, limit: number): PrivacyJob[] {
-    const docs = this.deps.db.prepare('SELECT doc FROM privacy_jobs WHERE sandbox_id = ? ORDER BY rowid DESC LIMIT ?').pluck().all(sandboxId, limit) as string[];
+    const docs = this.deps.db.prepare(`SELECT doc FROM privacy_jobs WHERE sandbox_id = ? ORDER BY rowid DESC ${boundLimit()}`).pluck().all(sandboxId, limit) as string[];
     return docs.map((d) => JSON.parse(d) as PrivacyJob);
   }
 

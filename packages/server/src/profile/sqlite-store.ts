@@ -1,6 +1,6 @@
 /** Embedded (SQLite) implementation of the profile store: fragments, the record-identity index, merge policies. */
 import { multiRowWriter } from '../storage/multi-row.ts';
-import { migrate, prepared, readEach, type SqliteDatabase } from '../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, readEach, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { JsonObject } from '../storage/json.ts';
 import type { IdentityKey } from '../identity/graph.ts';
 import { deepMerge, type ProfileFragment } from './merge.ts';
@@ -50,7 +50,7 @@ export class SqliteProfileStore implements ProfileStore {
     this.eventSeqsOfMany = db
       .prepare(
         `SELECT identity, seq, ts FROM record_identities
-         WHERE sandbox_id = ? AND identity IN (SELECT value FROM json_each(?)) AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ? LIMIT ?`,
+         WHERE sandbox_id = ? AND identity IN (SELECT value FROM json_each(?)) AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ? ${boundLimit()}`,
       )
       .raw(true);
     this.getFragment = db.prepare('SELECT updated_at, attributes FROM profile_fragments WHERE sandbox_id = ? AND identity = ? AND dataset_id = ?');
@@ -133,7 +133,7 @@ export class SqliteProfileStore implements ProfileStore {
          AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts < @to)
          AND (@beforeTs IS NULL OR ts < @beforeTs OR (ts = @beforeTs AND seq < @beforeSeq))
          ${types ? `AND event_type IN (${types.map(() => '?').join(', ')})` : ''}
-       ORDER BY ts DESC, seq DESC LIMIT @limit`,
+       ORDER BY ts DESC, seq DESC ${boundLimit('@limit')}`,
     );
     const rows: TimelineRow[] = [];
     readEach(this.db, identities, (identity) => {
@@ -156,7 +156,7 @@ export class SqliteProfileStore implements ProfileStore {
       this.db,
       `SELECT seq, ts FROM record_identities
        WHERE sandbox_id = ? AND identity = ? AND kind = 'event' AND is_primary = 1 AND in_profile = 1 AND ts >= ?
-       ORDER BY ts DESC, seq DESC LIMIT ?`,
+       ORDER BY ts DESC, seq DESC ${boundLimit()}`,
     );
     const from = q.from ?? Number.MIN_SAFE_INTEGER;
     // The statement is shared (prepared once), so its mode is set on every call.
@@ -190,12 +190,12 @@ export class SqliteProfileStore implements ProfileStore {
     const params = { sandboxId, after: options.after ?? '', limit: options.limit };
     const fragments = `SELECT identity FROM profile_fragments WHERE sandbox_id = @sandboxId AND identity > @after`;
     const events = `SELECT DISTINCT identity FROM record_identities WHERE sandbox_id = @sandboxId AND identity > @after AND kind = 'event' AND is_primary = 1 AND in_profile = 1`;
-    if (options.sample) return prepared(this.db, `SELECT identity FROM (${fragments} UNION ${events}) ORDER BY random() LIMIT @limit`).pluck().all(params) as IdentityKey[];
+    if (options.sample) return prepared(this.db, `SELECT identity FROM (${fragments} UNION ${events}) ORDER BY random() ${boundLimit('@limit')}`).pluck().all(params) as IdentityKey[];
     // Each side walks its primary key from `after` and stops after `limit` identities, so a page costs its size, not the sandbox's.
     return prepared(
       this.db,
-      `SELECT identity FROM (SELECT * FROM (${fragments} ORDER BY identity LIMIT @limit) UNION SELECT * FROM (${events} ORDER BY identity LIMIT @limit))
-       ORDER BY identity LIMIT @limit`,
+      `SELECT identity FROM (SELECT * FROM (${fragments} ORDER BY identity ${boundLimit('@limit')}) UNION SELECT * FROM (${events} ORDER BY identity ${boundLimit('@limit')}))
+       ORDER BY identity ${boundLimit('@limit')}`,
     ).pluck().all(params) as IdentityKey[];
   }
 

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the tenancy store. */
-import { migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../storage/sqlite.ts';
 import type { ApiKey, AuditEntry, Role, Sandbox } from './model.ts';
 import type { AuditQuery, NewAuditEntry, StoredApiKey, TenancyStore } from './store.ts';
 
@@ -124,7 +124,7 @@ export class SqliteTenancyStore implements TenancyStore {
         this.db,
         `SELECT * FROM audit_log WHERE (@sandbox IS NULL OR sandbox = @sandbox OR (@org = 1 AND sandbox IS NULL))
            AND (@since IS NULL OR sandbox IS NULL OR at >= @since) AND (@before IS NULL OR id < @before)
-         ORDER BY id DESC LIMIT @limit`,
+         ORDER BY id DESC ${boundLimit('@limit')}`,
       )
       .all({ sandbox: q.sandbox ?? null, org: q.includeOrganization ? 1 : 0, since: q.since ?? null, before: q.before ?? null, limit: q.limit }) as AuditRow[];
     return rows.map((r) => ({

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the batch store; the processing worker writes checkpoints through it too. */
-import { migrate, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { boundLimit, migrate, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { Batch } from './model.ts';
 import type { BatchPage, BatchStore } from './batch-store.ts';
 
@@ -42,7 +42,7 @@ export class SqliteBatchStore implements BatchStore {
     const rows = this.db
       .prepare(
         `SELECT seq, doc FROM batches WHERE sandbox_id = ? AND dataset_id = ? AND (? IS NULL OR seq < ?)
-         ORDER BY seq DESC LIMIT ?`,
+         ORDER BY seq DESC ${boundLimit()}`,
       )
       .all(sandboxId, datasetId, before, before, page.limit) as { seq: number; doc: string }[];
     return {

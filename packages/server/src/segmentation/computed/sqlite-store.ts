@@ -1,7 +1,7 @@
 /** Embedded (SQLite) implementation of the computed-attribute store: one JSON document per definition, one row per profile and attribute. */
 import type { IdentityKey } from '../../identity/graph.ts';
 import type { JsonValue } from '../../storage/json.ts';
-import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { Contribution } from './aggregate.ts';
 import type { ComputedAttribute } from './model.ts';
 import type { ComputedAttributeStore, ComputedValue } from './store.ts';
@@ -105,7 +105,7 @@ export class SqliteComputedAttributeStore implements ComputedAttributeStore {
     const rows = prepared(
       this.db,
       `SELECT * FROM computed_attribute_values INDEXED BY computed_attribute_values_expiry
-       WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+       WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at ${boundLimit()}`,
     ).all(now, limit) as Row[];
     return rows.map((r) => ({ ...fromRow(r), sandboxId: r.sandbox_id }));
   }

@@ -1,5 +1,5 @@
 /** Embedded (SQLite) implementation of the job store: jobs as JSON documents, schedules, size history. */
-import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { AudienceJob, DailySize, JobStatus, SizePoint } from './model.ts';
 import type { JobStore, StoredSchedule } from './store.ts';
 
@@ -35,7 +35,7 @@ export class SqliteJobStore implements JobStore {
       this.db,
       `SELECT doc FROM audience_jobs WHERE sandbox_id = @sandboxId
          AND (@beforeId IS NULL OR (created_at, id) < (SELECT created_at, id FROM audience_jobs WHERE sandbox_id = @sandboxId AND id = @beforeId))
-       ORDER BY created_at DESC, id DESC LIMIT @limit`,
+       ORDER BY created_at DESC, id DESC ${boundLimit('@limit')}`,
     ).pluck().all({ sandboxId, beforeId: options.beforeId ?? null, limit: options.limit }) as string[];
     return docs.map((d) => JSON.parse(d) as AudienceJob);
   }
@@ -75,7 +75,7 @@ export class SqliteJobStore implements JobStore {
   async sizeHistory(sandboxId: string, audienceId: string, options: { limit: number }): Promise<SizePoint[]> {
     const rows = prepared(
       this.db,
-      'SELECT job_id, at, size, realized, exited FROM audience_sizes WHERE sandbox_id = ? AND audience_id = ? ORDER BY at DESC, job_id DESC LIMIT ?',
+      `SELECT job_id, at, size, realized, exited FROM audience_sizes WHERE sandbox_id = ? AND audience_id = ? ORDER BY at DESC, job_id DESC ${boundLimit()}`,
     ).all(sandboxId, audienceId, options.limit) as { job_id: string; at: number; size: number; realized: number; exited: number }[];
     return rows.reverse().map((r) => ({ jobId: r.job_id, at: new Date(r.at).toISOString(), size: r.size, realized: r.realized, exited: r.exited }));
   }
@@ -91,7 +91,7 @@ export class SqliteJobStore implements JobStore {
            sum(exited) OVER (PARTITION BY date(at / 1000, 'unixepoch')) AS exited,
            row_number() OVER (PARTITION BY date(at / 1000, 'unixepoch') ORDER BY at DESC) AS n
          FROM audience_sizes WHERE sandbox_id = ? AND audience_id = ?)
-       WHERE n = 1 ORDER BY day DESC LIMIT ?`,
+       WHERE n = 1 ORDER BY day DESC ${boundLimit()}`,
     ).all(sandboxId, audienceId, options.limit) as DailySize[];
     return rows.reverse();
   }

@@ -16,7 +16,7 @@
  * here); exports page on, so a full export is one pass. docs/audience-jobs.md.
  */
 import { multiRowWriter } from '../../storage/multi-row.ts';
-import { migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { MembershipBulkWriter } from './bulk-writer.ts';
 import type { EntryRow } from './held-entries.ts';
 import type { MembershipBatch, MembershipColumns } from './membership-batch.ts';
@@ -260,20 +260,20 @@ export class SqliteMembershipStore implements MembershipStore {
       `SELECT profile_id, memberships -> ? AS entry FROM profile_memberships
        WHERE sandbox_id = ? AND profile_id > ?
          AND CASE json_type(memberships, ?) WHEN 'array' THEN memberships ->> ? WHEN 'integer' THEN 0 WHEN 'real' THEN 0 END IN (${statuses.map(() => '?').join(', ')})
-       ORDER BY profile_id LIMIT ?`,
+       ORDER BY profile_id ${boundLimit()}`,
     ).all(path, sandboxId, options.afterProfileId ?? '', path, entryPath(audienceId, '[0]'), ...statuses.map((s) => CODE_OF[s]), options.limit) as { profile_id: string; entry: string }[];
     return rows.map((r) => membershipOf(r.profile_id, audienceId, JSON.parse(r.entry) as Entry));
   }
 
   async entryRows(sandboxId: string, options: { limit: number; afterProfileId?: string }): Promise<readonly EntryRow[]> {
     // Its own statement text: `raw` changes the cached statement for good.
-    return prepared(this.db, 'SELECT profile_id, memberships AS entries FROM profile_memberships WHERE sandbox_id = ? AND profile_id > ? ORDER BY profile_id LIMIT ?')
+    return prepared(this.db, `SELECT profile_id, memberships AS entries FROM profile_memberships WHERE sandbox_id = ? AND profile_id > ? ORDER BY profile_id ${boundLimit()}`)
       .raw()
       .all(sandboxId, options.afterProfileId ?? '', options.limit) as EntryRow[];
   }
 
   async byProfile(sandboxId: string, options: { limit: number; afterProfileId?: string }) {
-    const rows = prepared(this.db, 'SELECT profile_id, memberships FROM profile_memberships WHERE sandbox_id = ? AND profile_id > ? ORDER BY profile_id LIMIT ?').all(
+    const rows = prepared(this.db, `SELECT profile_id, memberships FROM profile_memberships WHERE sandbox_id = ? AND profile_id > ? ORDER BY profile_id ${boundLimit()}`).all(
       sandboxId,
       options.afterProfileId ?? '',
       options.limit,

@@ -1,7 +1,7 @@
 /** Embedded (SQLite) implementations of the membership due-time table and the identity owners. */
 import type { IdentityKey } from '../../identity/graph.ts';
 import { multiRowWriter } from '../../storage/multi-row.ts';
-import { migrate, prepared, readEach, type SqliteDatabase } from '../../storage/sqlite.ts';
+import { boundLimit, migrate, prepared, readEach, type SqliteDatabase } from '../../storage/sqlite.ts';
 import type { DueChange, DueEntry, DueStore, IdentityOwnerStore } from './timing-store.ts';
 
 const MIGRATIONS = [
@@ -84,7 +84,7 @@ export class SqliteDueStore implements DueStore {
   }
 
   async dueBy(at: number, limit: number): Promise<DueEntry[]> {
-    const rows = prepared(this.db, 'SELECT * FROM membership_due INDEXED BY membership_due_at WHERE due_at <= ? ORDER BY due_at LIMIT ?').all(at, limit) as DueRow[];
+    const rows = prepared(this.db, `SELECT * FROM membership_due INDEXED BY membership_due_at WHERE due_at <= ? ORDER BY due_at ${boundLimit()}`).all(at, limit) as DueRow[];
     return rows.map((r) => ({ sandboxId: r.sandbox_id, profileId: r.profile_id, audienceId: r.audience_id, dueAt: r.due_at, identityKey: r.identity_key }));
   }
 
