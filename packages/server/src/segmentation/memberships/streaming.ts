@@ -96,7 +96,8 @@ interface Pass {
 
 interface CompiledAudience {
   expression: CompiledExpression;
-  analysis: PqlAnalysis;
+  /** What evaluating this audience reads (`needsOf` folds a group's). */
+  needs: PassNeeds;
 }
 
 /** What the audiences of one pass read, so a person's evaluation fetches only that. */
@@ -108,7 +109,12 @@ interface PassNeeds {
 }
 
 export class StreamingAudiences {
-  private readonly compiled = new Map<string, CompiledAudience>();
+  /**
+   * By audience document: the audience store keeps the same objects until an audience changes, so
+   * a pass finds each compiled expression without building a key, and a changed audience's old
+   * entry goes with its document.
+   */
+  private readonly compiled = new WeakMap<Audience, CompiledAudience>();
   private readonly listeners: MembershipListener[] = [];
   private readonly queue = new SerialQueue();
   private readonly gathering = new Map<string, GatheringPass>();
@@ -167,7 +173,11 @@ export class StreamingAudiences {
     if (audiences.length === 0) return [];
     // Audiences grouped by the merge policy they read profiles through, resolved once per pass.
     const byPolicy = new Map<string, Audience[]>();
-    for (const a of audiences) byPolicy.set(a.mergePolicyId, [...(byPolicy.get(a.mergePolicyId) ?? []), a]);
+    for (const a of audiences) {
+      const group = byPolicy.get(a.mergePolicyId);
+      if (group) group.push(a);
+      else byPolicy.set(a.mergePolicyId, [a]);
+    }
     const policies = await Promise.all([...byPolicy.keys()].map((id) => this.profiles.policy(sandboxId, id)));
     const groups = [...byPolicy.values()].map((group, i) => ({ group, policy: policies[i], needs: this.needsOf(group) }));
     // inSegment may name an audience instead of giving its id (resolved like validation: first by name).
@@ -288,12 +298,11 @@ export class StreamingAudiences {
   }
 
   private evaluator(audience: Audience): CompiledAudience {
-    const key = `${audience.id}@${audience.updateTime}`;
-    let evaluator = this.compiled.get(key);
+    let evaluator = this.compiled.get(audience);
     if (!evaluator) {
       const ast = parseOrThrow(audience.expression.value);
-      evaluator = { expression: compileExpression(ast), analysis: analyze(ast) };
-      this.compiled.set(key, evaluator);
+      evaluator = { expression: compileExpression(ast), needs: needsOfAnalysis(analyze(ast)) };
+      this.compiled.set(audience, evaluator);
     }
     return evaluator;
   }
@@ -303,13 +312,12 @@ export class StreamingAudiences {
     const needs: PassNeeds = { events: false, lookbackMs: 0, computedAttributes: false };
     for (const audience of group) {
       if (isExternal(audience)) continue;
-      const { analysis } = this.evaluator(audience);
-      if (analysis.usesEvents || analysis.longestLookback !== null) {
+      const own = this.evaluator(audience).needs;
+      if (own.events) {
         needs.events = true;
-        const lookback = analysis.longestLookback;
-        needs.lookbackMs = needs.lookbackMs === undefined || lookback === null || lookback === 'unbounded' ? undefined : Math.max(needs.lookbackMs, lookback);
+        needs.lookbackMs = needs.lookbackMs === undefined || own.lookbackMs === undefined ? undefined : Math.max(needs.lookbackMs, own.lookbackMs);
       }
-      if (analysis.profilePaths.some(readsComputedAttributes)) needs.computedAttributes = true;
+      if (own.computedAttributes) needs.computedAttributes = true;
     }
     return needs;
   }
@@ -323,6 +331,17 @@ function dueChanges(profileId: string, identityKey: IdentityKey, dues: Map<strin
     if (before?.get(audienceId) !== dueAt) out.push({ profileId, audienceId, dueAt, identityKey });
   }
   return earliest;
+}
+
+/** What one audience's evaluation reads: its events (and how far back) and computed attributes. */
+function needsOfAnalysis(analysis: PqlAnalysis): PassNeeds {
+  const events = analysis.usesEvents || analysis.longestLookback !== null;
+  const lookback = analysis.longestLookback;
+  return {
+    events,
+    lookbackMs: !events ? 0 : lookback === null || lookback === 'unbounded' ? undefined : lookback,
+    computedAttributes: analysis.profilePaths.some(readsComputedAttributes),
+  };
 }
 
 /** Whether a profile path the PQL reads is (within, or the whole of) the computed attributes. */
