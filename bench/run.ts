@@ -9,6 +9,7 @@ import { runIngestCsv } from './ingest-csv.ts';
 import { runPqlEvaluate } from './pql-evaluate.ts';
 import { runPqlBatch } from './pql-batch.ts';
 import { runMembershipLatency } from './membership-latency.ts';
+import { runStreamingPass } from './streaming-pass.ts';
 import { runActivation } from './activation.ts';
 import { runProfile } from './profile.ts';
 import { runDecide } from './decide.ts';
@@ -26,6 +27,7 @@ const BENCHMARKS: { name: string; run: () => Promise<BenchmarkReport> }[] = [
   { name: 'sdk-size', run: runSdkSize },
   { name: 'pql-batch', run: runPqlBatch },
   { name: 'membership-latency', run: runMembershipLatency },
+  { name: 'streaming-pass', run: runStreamingPass },
   { name: 'activation', run: runActivation },
 ];
 
