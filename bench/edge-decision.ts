@@ -21,6 +21,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import { encodeIdentityCookie, mintEcid } from '../packages/server/src/edge/interact/identity-cookie.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
 import { describeEventLoop, describeGc, describeThreads, startServerProcess, type EventLoopTime, type GcTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
+import { CITIES, EVENT_TYPES, TIERS, edgeAudienceExpressions } from './fixtures/edge-audiences.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
 
@@ -35,23 +36,6 @@ const LATENCY_CONNECTIONS = 2;
 const SCOPES = ['__view__', 'hero', 'recs', 'promo', 'footer'];
 const TARGET_P99_MS = 5;
 const TARGET_RATIO = 0.5;
-
-const TIERS = ['gold', 'silver', 'bronze', 'platinum'];
-const CITIES = ['Paris', 'Lyon', 'Berlin', 'Madrid', 'Rome'];
-const EVENT_TYPES = ['web.webpagedetails.pageViews', 'commerce.productViews', 'commerce.productListAdds', 'commerce.checkouts'];
-
-/** 20 edge-evaluable audiences: profile attributes, one event today, and the two together. */
-function audienceExpressions(): string[] {
-  const out: string[] = [];
-  for (const tier of TIERS) out.push(`loyalty.tier = "${tier}"`);
-  for (const city of CITIES) out.push(`homeAddress.city = "${city}"`);
-  for (const type of EVENT_TYPES) out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "${type}") WHEN(< 24 hours before now)])`);
-  for (let i = 0; i < 4; i++) out.push(`loyalty.tier = "${TIERS[i]}" and chain(xEvent, timestamp, [A: WHAT(eventType = "${EVENT_TYPES[i]}") WHEN(< 24 hours before now)])`);
-  out.push('loyalty.points > 500');
-  out.push('loyalty.points > 500 and homeAddress.city = "Paris"');
-  out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productViews") WHEN(< 24 hours before now) COUNT(3)])`);
-  return out;
-}
 
 async function setUp(api: ApiClient): Promise<{ configId: string; ecids: string[] }> {
   const events = await api.request<{ id: string }>('POST', '/api/v1/datasets', { name: 'edge_events', schemaId: 'experience-event', profileEnabled: true });
@@ -68,7 +52,7 @@ async function setUp(api: ApiClient): Promise<{ configId: string; ecids: string[
     await api.request('POST', `/api/v1/ingest/${crm.id}`, records);
   }
   const audiences: string[] = [];
-  for (const [i, value] of audienceExpressions().entries()) {
+  for (const [i, value] of edgeAudienceExpressions().entries()) {
     const a = await api.request<{ id: string; classification: { method: string } }>('POST', '/api/v1/audiences', { name: `edge ${i}`, expression: { type: 'PQL', format: 'pql/text', value } });
     if (a.classification.method !== 'edge') throw new Error(`audience "${value}" is ${a.classification.method}, not edge`);
     audiences.push(a.id);

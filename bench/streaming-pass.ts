@@ -19,28 +19,13 @@ import { identityKey } from '../packages/server/src/identity/graph.ts';
 import { compileExpression } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { parseOrThrow } from '../packages/server/src/segmentation/pql/index.ts';
 import type { JsonObject } from '../packages/server/src/storage/json.ts';
+import { CITIES, EVENT_TYPES, TIERS, edgeAudienceExpressions } from './fixtures/edge-audiences.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio, summarizeLatencies } from './lib/stats.ts';
 
 const NAME = 'streaming-pass';
 const PEOPLE = 1000;
 const EVENTS_PER_PERSON = 25;
-const TIERS = ['gold', 'silver', 'bronze', 'platinum'];
-const CITIES = ['Paris', 'Lyon', 'Berlin', 'Madrid', 'Rome'];
-const EVENT_TYPES = ['web.webpagedetails.pageViews', 'commerce.productViews', 'commerce.productListAdds', 'commerce.checkouts'];
-
-/** The 20 audiences of `edge-decision`. */
-function audienceExpressions(): string[] {
-  const out: string[] = [];
-  for (const tier of TIERS) out.push(`loyalty.tier = "${tier}"`);
-  for (const city of CITIES) out.push(`homeAddress.city = "${city}"`);
-  for (const type of EVENT_TYPES) out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "${type}") WHEN(< 24 hours before now)])`);
-  for (let i = 0; i < 4; i++) out.push(`loyalty.tier = "${TIERS[i]}" and chain(xEvent, timestamp, [A: WHAT(eventType = "${EVENT_TYPES[i]}") WHEN(< 24 hours before now)])`);
-  out.push('loyalty.points > 500');
-  out.push('loyalty.points > 500 and homeAddress.city = "Paris"');
-  out.push(`chain(xEvent, timestamp, [A: WHAT(eventType = "commerce.productViews") WHEN(< 24 hours before now) COUNT(3)])`);
-  return out;
-}
 
 function profileOf(i: number): JsonObject {
   return { loyalty: { tier: TIERS[i % TIERS.length], points: (i * 37) % 1000 }, homeAddress: { city: CITIES[i % CITIES.length] } };
@@ -75,7 +60,7 @@ export async function runStreamingPass(): Promise<BenchmarkReport> {
     for (let round = 0; round < EVENTS_PER_PERSON; round++) {
       await platform.ingest.accept(sandbox.id, web, ecids.map((ecid, i) => ({ ...eventOf(i, round, now), identityMap: identityMap(ecid) })), { source: 'bench' });
     }
-    const expressions = audienceExpressions();
+    const expressions = edgeAudienceExpressions();
     for (const [i, value] of expressions.entries()) await platform.audiences.create(sandbox, { name: `streaming ${i}`, expression: { type: 'PQL', format: 'pql/text', value } });
     await platform.settleProfiles();
 
