@@ -21,7 +21,7 @@ import { ApiClient } from '../packages/server/src/cli/api-client.ts';
 import { encodeIdentityCookie, mintEcid } from '../packages/server/src/edge/interact/identity-cookie.ts';
 import { generateLoad, type LoadResult } from './lib/load-generator.ts';
 import { describeEventLoop, describeGc, describeThreads, startServerProcess, type EventLoopTime, type GcTime, type ServerProcess, type ThreadTime } from './lib/server-process.ts';
-import { CITIES, EVENT_TYPES, TIERS, edgeAudienceExpressions } from './fixtures/edge-audiences.ts';
+import { EVENT_TYPES, edgeAudienceExpressions, edgeProfileAttributes } from './fixtures/edge-audiences.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio } from './lib/stats.ts';
 
@@ -46,8 +46,7 @@ async function setUp(api: ApiClient): Promise<{ configId: string; ecids: string[
     const records = ecids.slice(i, i + 500).map((ecid, j) => ({
       _id: `p-${i + j}`,
       identityMap: { ECID: [{ id: ecid, primary: true }] },
-      loyalty: { tier: TIERS[(i + j) % TIERS.length], points: ((i + j) * 37) % 1000 },
-      homeAddress: { city: CITIES[(i + j) % CITIES.length] },
+      ...edgeProfileAttributes(i + j),
     }));
     await api.request('POST', `/api/v1/ingest/${crm.id}`, records);
   }

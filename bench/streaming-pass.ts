@@ -19,17 +19,13 @@ import { identityKey } from '../packages/server/src/identity/graph.ts';
 import { compileExpression } from '../packages/server/src/segmentation/evaluate/index.ts';
 import { parseOrThrow } from '../packages/server/src/segmentation/pql/index.ts';
 import type { JsonObject } from '../packages/server/src/storage/json.ts';
-import { CITIES, EVENT_TYPES, TIERS, edgeAudienceExpressions } from './fixtures/edge-audiences.ts';
+import { EVENT_TYPES, edgeAudienceExpressions, edgeProfileAttributes } from './fixtures/edge-audiences.ts';
 import { benchScale, say, type BenchmarkReport } from './lib/report.ts';
 import { formatInteger, formatMs, formatRatio, summarizeLatencies } from './lib/stats.ts';
 
 const NAME = 'streaming-pass';
 const PEOPLE = 1000;
 const EVENTS_PER_PERSON = 25;
-
-function profileOf(i: number): JsonObject {
-  return { loyalty: { tier: TIERS[i % TIERS.length], points: (i * 37) % 1000 }, homeAddress: { city: CITIES[i % CITIES.length] } };
-}
 
 function eventOf(i: number, round: number, now: number): JsonObject {
   return {
@@ -55,7 +51,7 @@ export async function runStreamingPass(): Promise<BenchmarkReport> {
     say(NAME, `setting up ${PEOPLE} people with ${EVENTS_PER_PERSON} events each and 20 audiences`);
     const ecids = Array.from({ length: PEOPLE }, () => mintEcid());
     const identityMap = (ecid: string) => ({ ECID: [{ id: ecid, primary: true }] });
-    await platform.ingest.accept(sandbox.id, crm, ecids.map((ecid, i) => ({ _id: `p${i}`, identityMap: identityMap(ecid), ...profileOf(i) })), { source: 'bench' });
+    await platform.ingest.accept(sandbox.id, crm, ecids.map((ecid, i) => ({ _id: `p${i}`, identityMap: identityMap(ecid), ...edgeProfileAttributes(i) })), { source: 'bench' });
     const now = Date.now();
     for (let round = 0; round < EVENTS_PER_PERSON; round++) {
       await platform.ingest.accept(sandbox.id, web, ecids.map((ecid, i) => ({ ...eventOf(i, round, now), identityMap: identityMap(ecid) })), { source: 'bench' });
@@ -79,7 +75,7 @@ export async function runStreamingPass(): Promise<BenchmarkReport> {
 
     say(NAME, '(b) baseline: the same 20 audiences evaluated over the person already in memory');
     const compiled = expressions.map((value) => compileExpression(parseOrThrow(value)));
-    const people = ecids.map((_, i) => ({ profile: profileOf(i), events: Array.from({ length: EVENTS_PER_PERSON }, (_, round) => eventOf(i, round, now)) }));
+    const people = ecids.map((_, i) => ({ profile: edgeProfileAttributes(i), events: Array.from({ length: EVENTS_PER_PERSON }, (_, round) => eventOf(i, round, now)) }));
     const inSegment = () => false;
     const evaluationMs: number[] = [];
     let qualified = 0;
